@@ -1,0 +1,152 @@
+"""Foundation figures: schedule expansion speed, store requests per access pattern, due-window cost vs table size.
+
+Run: .venv/bin/python -m bench.bench_foundation [--large 50000]
+Prints figures; asserts nothing about time (benchmarks never fail a build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+import boto3
+
+from skill.doses import expected_doses, plan_medication
+from skill.domain.models import DoseStatus, LogSource, Medication, Recipient, Schedule
+from skill.store import codec
+from skill.store.dynamodb import DynamoStore
+from skill.store.dynamodb.core import _dose_item
+from skill.store.dynamodb.table import RequestCounter, to_item
+
+ZONES = ("Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata")
+WINDOW_START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=5)
+
+
+def people(n: int, meds_each: int = 4) -> Iterator[tuple[Recipient, list[Medication]]]:
+    for i in range(n):
+        r = Recipient(id=f"rec_{i:07d}", display_name=f"Person {i}", timezone=ZONES[i % len(ZONES)])
+        meds = [Medication(id=f"med_{i:07d}_{k}", recipient_id=r.id, name=f"Medicine {k}",
+                           schedule=Schedule(times=(clock(7 + k), clock(19, 30)), start=date(2026, 1, 1)))
+                for k in range(meds_each)]
+        yield r, meds
+
+
+def bench_expansion() -> None:
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    total = 0
+    for r, meds in people(1000):
+        for m in meds:
+            total += len(expected_doses(r, m, start, end))
+    elapsed = time.perf_counter() - t0
+    print(f"expansion: {total:,} doses for 1,000 recipients x 4 medications x 1 year "
+          f"in {elapsed:.2f} s = {total / elapsed:,.0f} doses/s")
+
+
+@contextmanager
+def moto_store(name: str = "bench-table") -> Iterator[DynamoStore]:
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        store = DynamoStore(name, client)
+        store.init()
+        yield store
+
+
+@contextmanager
+def dynalite_store(name: str = "bench-table") -> Iterator[DynamoStore]:
+    from tests.support.servers import dynalite_server
+
+    with dynalite_server() as url:
+        client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=url,
+                              aws_access_key_id="x", aws_secret_access_key="x")  # noqa: S106
+        store = DynamoStore(name, client)
+        store.init()
+        yield store
+
+
+def bench_access_patterns(store: DynamoStore, label: str) -> None:
+    counter = RequestCounter(store.client)
+    r, meds = next(people(1))
+    store.put_recipient(r)
+    for m in meds:
+        store.put_medication(m)
+        plan_medication(store, r, m, WINDOW_START - timedelta(hours=2))
+    rows: list[tuple[str, Any]] = []
+
+    def measure(name: str, fn: Any) -> Any:
+        counter.reset()
+        result = fn()
+        rows.append((name, dict(counter.counts)))
+        return result
+
+    view = measure("voice turn: load_recipient_view", lambda: store.load_recipient_view(r.id, WINDOW_START))
+    dose = view.doses[0]
+    measure("log a dose: record_dose", lambda: store.record_dose(dose, DoseStatus.TAKEN, WINDOW_START, LogSource.VOICE))
+    measure("log it again (already taken)",
+            lambda: store.record_dose(dose, DoseStatus.TAKEN, WINDOW_START, LogSource.VOICE))
+    measure("due window (5 min): due_doses", lambda: store.due_doses(WINDOW_START, WINDOW_START + WINDOW))
+    measure("a day's doses: list_doses", lambda: store.list_doses(r.id, WINDOW_START, WINDOW_START + timedelta(days=1)))
+    measure("mark missed", lambda: store.mark_missed(view.doses[1]))
+    print(f"\nDynamoDB requests per access pattern ({label}):")
+    for name, counts in rows:
+        print(f"  {name:<38} {sum(counts.values())} request(s) {counts}")
+
+
+def load_table(store: DynamoStore, n: int, due_in_window: int) -> None:
+    """n recipients x 4 doses on one day; exactly `due_in_window` of them fall in the 5-minute window."""
+    requests = []
+    for i, (r, meds) in enumerate(people(n, meds_each=1)):
+        requests.append({"PutRequest": {"Item": to_item({
+            "PK": f"REC#{r.id}", "SK": "~PROFILE", "type": "recipient", **codec.recipient_to_dict(r)})}})
+        for k in range(4):
+            minute = 2 if (i < due_in_window and k == 0) else 10 + (i * 7 + k * 311) % 1400
+            due = WINDOW_START + timedelta(minutes=minute)
+            dose = expected_doses(r, meds[0], due, due + timedelta(days=1))[0]
+            dose = dose.__class__(**{**{f: getattr(dose, f) for f in dose.__dataclass_fields__},
+                                     "id": f"{meds[0].id}@{k}", "scheduled_utc": due,
+                                     "scheduled_local": due.astimezone(r.tz)})
+            requests.append({"PutRequest": {"Item": to_item(_dose_item(dose))}})
+    store.table.batch_write(requests)
+
+
+def bench_due_window(factory: Any, label: str, sizes: list[int], due: int = 200) -> None:
+    print(f"\nDue-window query cost vs table size ({label}; {due} doses due in the window):")
+    for n in sizes:
+        with factory(f"bench-{n}") as store:
+            t0 = time.perf_counter()
+            load_table(store, n, due)
+            loaded = time.perf_counter() - t0
+            counter = RequestCounter(store.client)
+            t0 = time.perf_counter()
+            found = store.due_doses(WINDOW_START, WINDOW_START + WINDOW)
+            elapsed = time.perf_counter() - t0
+            print(f"  {n:>7,} recipients ({n * 4:,} doses, loaded in {loaded:.0f} s): "
+                  f"{len(found)} due doses read with {counter.total} request(s) in {elapsed * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--large", type=int, default=50_000)
+    parser.add_argument("--skip-dynalite", action="store_true")
+    args = parser.parse_args()
+    bench_expansion()
+    with moto_store() as store:
+        bench_access_patterns(store, "moto")
+    if not args.skip_dynalite:
+        with dynalite_store() as store:
+            bench_access_patterns(store, "dynalite")
+    bench_due_window(moto_store, "moto", [1_000, args.large])
+    if not args.skip_dynalite:
+        bench_due_window(dynalite_store, "dynalite", [1_000, args.large])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""AWS Lambda entry point for the Alexa skill: Alexa's request envelope in, the skill's response out.
+
+This file only wires parts together (settings, the DynamoDB store, the skill from
+``skill.alexa.skill_builder``); the conversation lives in ``skill/alexa``. The skill and its store are built
+on the first request and kept for the life of the container, so warm turns pay for neither. Imports are
+kept to what every turn needs, because Alexa's user waits through a cold start (see docs/deploy.md for the
+measured figures).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from lambda_wiring import open_dynamo_store, required_env
+
+from skill import settings
+from skill.observability import build_logger, build_metrics, use_metrics
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+logger = build_logger("alexa")
+metrics = build_metrics()
+use_metrics(metrics)
+
+
+@cache
+def built_skill() -> CustomSkill:
+    """The skill with its store, built once per cold start."""
+    from skill.alexa.skill_builder import build_skill
+
+    return build_skill(open_dynamo_store(), skill_id=required_env(settings.SKILL_ID))
+
+
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)  # the envelope holds what people say
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """What ask-sdk-core's ``SkillBuilder.lambda_handler()`` does, with the skill reused across turns."""
+    from ask_sdk_model import RequestEnvelope
+
+    custom_skill = built_skill()
+    envelope = custom_skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    request = envelope.request
+    logger.info("alexa request", extra={"request_type": getattr(request, "object_type", None)})
+    response = custom_skill.invoke(request_envelope=envelope, context=context)
+    serialized: dict[str, Any] = custom_skill.serializer.serialize(response)
+    return serialized

@@ -1,0 +1,67 @@
+"""Account records to and from plain dicts: one encoding for SQLite and DynamoDB alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.accounts.models import AccessToken, AuditEntry, Invitation, Role, User
+from skill.store.codec import opt_parse_utc, opt_utc_text, parse_utc, utc_text
+
+
+def user_to_dict(u: User) -> dict[str, Any]:
+    return {
+        "id": u.id, "email": u.email, "role": u.role.value, "organisation": u.organisation,
+        "password_hash": u.password_hash, "recipient_ids": sorted(u.recipient_ids),
+        "failed_logins": u.failed_logins, "locked_until": opt_utc_text(u.locked_until),
+        "created_at": utc_text(u.created_at),
+    }
+
+
+def user_from_dict(d: dict[str, Any]) -> User:
+    return User(
+        id=str(d["id"]), email=str(d["email"]), role=Role(str(d["role"])), organisation=str(d["organisation"]),
+        password_hash=str(d["password_hash"]), recipient_ids=frozenset(str(r) for r in d.get("recipient_ids") or ()),
+        failed_logins=int(d.get("failed_logins") or 0), locked_until=opt_parse_utc(d.get("locked_until")),
+        created_at=parse_utc(str(d["created_at"])),
+    )
+
+
+def token_to_dict(t: AccessToken) -> dict[str, Any]:
+    return {"token_hash": t.token_hash, "user_id": t.user_id, "name": t.name, "created_at": utc_text(t.created_at)}
+
+
+def token_from_dict(d: dict[str, Any]) -> AccessToken:
+    return AccessToken(token_hash=str(d["token_hash"]), user_id=str(d["user_id"]), name=str(d["name"]),
+                       created_at=parse_utc(str(d["created_at"])))
+
+
+def invitation_to_dict(i: Invitation) -> dict[str, Any]:
+    return {"token_hash": i.token_hash, "inviter_id": i.inviter_id, "organisation": i.organisation,
+            "recipient_ids": sorted(i.recipient_ids), "expires": utc_text(i.expires_at),
+            "used_at": opt_utc_text(i.used_at)}
+
+
+def invitation_from_dict(d: dict[str, Any]) -> Invitation:
+    return Invitation(token_hash=str(d["token_hash"]), inviter_id=str(d["inviter_id"]),
+                      organisation=str(d["organisation"]),
+                      recipient_ids=frozenset(str(r) for r in d.get("recipient_ids") or ()),
+                      expires_at=parse_utc(str(d["expires"])), used_at=opt_parse_utc(d.get("used_at")))
+
+
+AUDIT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width with microseconds: two changes in a second keep order
+
+
+def audit_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(AUDIT_TIME_FORMAT)
+
+
+def audit_to_dict(a: AuditEntry) -> dict[str, Any]:
+    return {"id": a.id, "who": a.who, "when": audit_time(a.when), "recipient_id": a.recipient_id,
+            "entity": a.entity, "action": a.action, "before": a.before, "after": a.after}
+
+
+def audit_from_dict(d: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(id=str(d["id"]), who=str(d["who"]), when=datetime.strptime(str(d["when"]), AUDIT_TIME_FORMAT).replace(tzinfo=UTC),
+                      recipient_id=str(d["recipient_id"]), entity=str(d["entity"]), action=str(d["action"]),
+                      before=d.get("before"), after=d.get("after"))

@@ -1,0 +1,1 @@
+"""Alexa edge: request verification, handlers and the web route that serve the voice skill."""

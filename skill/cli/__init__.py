@@ -1,0 +1,1 @@
+"""The `dosekeeper` command line: one module per area, registered in main.py."""

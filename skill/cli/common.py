@@ -1,0 +1,93 @@
+"""What every command shares: opening the store, one-line errors with exit code 2, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import wraps
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import click
+
+from skill.domain.errors import DoseKeeperError
+from skill.domain.models import Recipient
+from skill.store.base import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliError(click.ClickException):
+    """A bad input: one clear line on stderr and exit code 2, never a traceback."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors raised anywhere below a command into CliError."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DoseKeeperError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def store_from_context(ctx: click.Context) -> Store:
+    """The store named by --store or DOSEKEEPER_STORE, opened once per invocation and closed at exit."""
+    root = ctx.find_root()
+    obj: dict[str, Any] = root.ensure_object(dict)
+    if "store" not in obj:
+        from skill.store.url import open_store
+
+        try:
+            store = open_store(obj["store_url"])
+            store.init()
+        except DoseKeeperError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            fail(f"cannot open the store: {type(exc).__name__}")
+        obj["store"] = store
+        root.call_on_close(store.close)
+    return obj["store"]  # type: ignore[no-any-return]
+
+
+def resolve_recipient(store: Store, ref: str) -> Recipient:
+    recipient = store.get_recipient(ref.strip())
+    if recipient is None:
+        fail(f"unknown recipient {ref!r}: see `dosekeeper recipient list`")
+    return recipient
+
+
+def parse_instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"invalid time {text!r}: use ISO 8601 with a UTC offset, such as 2026-11-25T08:05:00+00:00")
+    if value.tzinfo is None:
+        fail(f"time {text!r} needs a UTC offset, such as +00:00")
+    return value.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"invalid date {text!r}: use YYYY-MM-DD")
+
+
+def echo_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")

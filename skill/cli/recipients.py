@@ -1,0 +1,70 @@
+"""`dosekeeper recipient ...`: the people who take the medicines."""
+
+from __future__ import annotations
+
+import click
+
+from skill.cli.common import echo_json, fail, friendly_errors, store_from_context
+from skill.domain.models import LinkCode, Recipient, new_id
+
+
+@click.group()
+def recipient() -> None:
+    """Add and list care recipients."""
+
+
+@recipient.command("add")
+@click.option("--name", required=True, help="Name Alexa greets them by.")
+@click.option("--timezone", "timezone", required=True, help="IANA zone, e.g. Europe/London.")
+@click.option("--locale", default="en-GB", show_default=True)
+@click.option("--grace", "grace_minutes", type=int, default=60, show_default=True,
+              help="Minutes after a dose time before it counts as missed.")
+@click.option("--organisation", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+def add(ctx: click.Context, name: str, timezone: str, locale: str, grace_minutes: int, organisation: str,
+        as_json: bool) -> None:
+    """Add a recipient; prints their id and a fresh link code for their Alexa."""
+    person = Recipient(id=new_id("rec"), display_name=name, timezone=timezone, locale=locale,
+                       grace_minutes=grace_minutes, organisation=organisation)
+    store = store_from_context(ctx)
+    store.put_recipient(person)
+    code = LinkCode.issue(person.id)
+    store.put_link_code(code)
+    if as_json:
+        echo_json({"id": person.id, "link_code": code.code, "link_code_expires_at": code.expires_at.isoformat()})
+    else:
+        click.echo(f"id: {person.id}")
+        click.echo(f"link_code: {code.code} (say \"Alexa, ask Dose Keeper: my code is {code.code}\"; "
+                   f"valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@recipient.command("list")
+@click.option("--organisation", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_(ctx: click.Context, organisation: str | None, as_json: bool) -> None:
+    """List recipients."""
+    people = store_from_context(ctx).list_recipients(organisation)
+    if as_json:
+        echo_json([{"id": p.id, "name": p.display_name, "timezone": p.timezone, "locale": p.locale,
+                    "organisation": p.organisation} for p in people])
+        return
+    if not people:
+        click.echo("No recipients yet: add one with `dosekeeper recipient add`.")
+    for p in people:
+        click.echo(f"{p.id}  {p.display_name}  {p.timezone}  {p.locale}")
+
+
+@recipient.command("link-code")
+@click.argument("recipient_id")
+@click.pass_context
+def link_code(ctx: click.Context, recipient_id: str) -> None:
+    """Make a new link code (the old unused one stops working)."""
+    store = store_from_context(ctx)
+    if store.get_recipient(recipient_id) is None:
+        fail(f"unknown recipient {recipient_id!r}")
+    code = LinkCode.issue(recipient_id)
+    store.put_link_code(code)
+    click.echo(code.code)

@@ -1,0 +1,91 @@
+"""`dosekeeper serve`: one self-hosted process: web app, REST API, Alexa endpoint and the sweeper."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import socket
+from typing import Any
+
+import click
+
+from skill import settings
+from skill.cli.common import fail, store_from_context
+
+log = logging.getLogger("dosekeeper.serve")
+
+
+def is_loopback(host: str) -> bool:
+    """True only when every address the host name resolves to is a loopback address."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def build_app(store: Any, *, host: str, skill_id: str | None, allow_unsigned: bool) -> Any:
+    """The Flask app: pages and API (skill.web), plus POST /alexa, verified unless explicitly allowed."""
+    from skill.alexa.http import alexa_blueprint
+    from skill.alexa.skill_builder import build_skill
+    from skill.alexa.verification import standard_verifiers
+    from skill.web.app import WebConfig, create_app
+
+    secret = settings.env(settings.SECRET_KEY) or secrets.token_hex(32)
+    app = create_app(store, WebConfig(secret_key=secret, secure_cookies=not is_loopback(host),
+                                      public_url=settings.env(settings.PUBLIC_URL)))
+    verifiers = [] if allow_unsigned else standard_verifiers(skill_id or "")
+    app.register_blueprint(alexa_blueprint(build_skill(store, skill_id=skill_id), verifiers))
+    return app
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--skill-id", envvar=settings.SKILL_ID, default=None, help="Alexa skill id (env DOSEKEEPER_SKILL_ID).")
+@click.option("--allow-unsigned", is_flag=True,
+              help="Skip Alexa request verification (loopback only: for simulators and local testing).")
+@click.option("--demo", is_flag=True, help="Load demo recipients, history and accounts if the store is empty.")
+@click.option("--no-sweep", is_flag=True, help="Do not run the missed-dose sweep every minute.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_unsigned: bool, demo: bool,
+          no_sweep: bool) -> None:
+    """Serve the web app, the REST API and the Alexa endpoint, and sweep for missed doses."""
+    if allow_unsigned and not is_loopback(host):
+        fail("--allow-unsigned is only allowed on a loopback host (127.0.0.1, ::1, localhost)")
+    if not allow_unsigned and not skill_id:
+        fail("set --skill-id (or DOSEKEEPER_SKILL_ID) so Alexa requests can be verified, "
+             "or use --allow-unsigned on a loopback host")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    store = store_from_context(ctx)
+    if demo:
+        from datetime import UTC, datetime
+
+        from skill.demo import seed_demo
+
+        accounts = seed_demo(store, datetime.now(UTC))
+        click.echo(f"Demo data ready. Sign in as {accounts.carer_email} or {accounts.coordinator_email}, "
+                   f"password: {accounts.password}")
+    app = build_app(store, host=host, skill_id=skill_id, allow_unsigned=allow_unsigned)
+    sweeper = None
+    if not no_sweep:
+        from skill.sweeper_thread import start_sweeper
+
+        sweeper = start_sweeper(store)
+    from waitress import create_server
+
+    server = create_server(app, host=host, port=port, threads=8)
+    click.echo(f"DoseKeeper on http://{host}:{server.effective_port}  (Alexa endpoint: POST /alexa)")  # type: ignore[union-attr]
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
+        server.close()

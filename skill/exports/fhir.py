@@ -1,0 +1,124 @@
+"""FHIR R4 export: a Bundle of MedicationRequest (the schedules) and MedicationAdministration (the doses).
+
+fhir.resources 8 defaults to FHIR R5; its `R4B` subpackage is used because R4B keeps R4's shape for these
+two resources (medicationCodeableConcept, effective[x]), which is what R4 systems accept. Every resource is
+built through the fhir.resources models, so an export that would not validate raises instead of leaving.
+
+Person names are not exported: the subject is a Patient reference by DoseKeeper's recipient id.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from skill.domain.models import WEEKDAY_NAMES, Dose, Medication, Recipient
+from skill.exports.csv_export import doses_in_range
+from skill.reports.adherence import Outcome, classify
+from skill.store.core import CoreStore
+
+STATUS_REASON_SYSTEM = "https://dosekeeper.example/fhir/CodeSystem/dose-not-done-reason"
+_NAMESPACE = uuid.UUID("6f1f7c52-6b4e-4c5e-9d0b-3c8a2f1e9a10")
+
+
+def fhir_id(value: str) -> str:
+    """FHIR ids allow [A-Za-z0-9-.] up to 64 characters; DoseKeeper ids use '_' and '@'."""
+    cleaned = re.sub(r"[^A-Za-z0-9.-]", "-", value)
+    return cleaned if len(cleaned) <= 64 else uuid.uuid5(_NAMESPACE, value).hex
+
+
+def full_url(kind: str, value: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, kind + '/' + value)}"
+
+
+def _instant(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def timing(medication: Medication) -> dict[str, Any]:
+    schedule = medication.schedule
+    bounds: dict[str, str] = {"start": schedule.start.isoformat()}
+    if schedule.end is not None:
+        bounds["end"] = schedule.end.isoformat()
+    repeat: dict[str, Any] = {"boundsPeriod": bounds}
+    if schedule.times:
+        repeat.update(timeOfDay=[t.strftime("%H:%M:%S") for t in schedule.times],
+                      frequency=len(schedule.times), period=schedule.every_n_days, periodUnit="d")
+    if schedule.weekdays is not None:
+        repeat["dayOfWeek"] = [WEEKDAY_NAMES[d] for d in schedule.weekdays]
+    return {"repeat": repeat}
+
+
+def medication_request(recipient: Recipient, medication: Medication) -> MedicationRequest:
+    schedule = medication.schedule
+    dosage: dict[str, Any] = {"timing": timing(medication), "asNeededBoolean": schedule.as_needed}
+    text = " ".join(p for p in (medication.dose_text, medication.instructions) if p)
+    if text:
+        dosage["text"] = text
+    if schedule.max_per_day:
+        dosage["maxDosePerPeriod"] = {"numerator": {"value": schedule.max_per_day},
+                                      "denominator": {"value": 1, "unit": "d",
+                                                      "system": "http://unitsofmeasure.org", "code": "d"}}
+    return MedicationRequest.model_validate({
+        "resourceType": "MedicationRequest",
+        "id": fhir_id(medication.id),
+        "identifier": [{"system": "urn:dosekeeper:medication", "value": medication.id}],
+        "status": "active" if medication.active else "stopped",
+        "intent": "plan",
+        "medicationCodeableConcept": {"text": medication.name},
+        "subject": {"reference": f"Patient/{fhir_id(recipient.id)}"},
+        "authoredOn": _instant(medication.created_at),
+        "dosageInstruction": [dosage],
+    })
+
+
+def medication_administration(recipient: Recipient, dose: Dose, now: datetime) -> MedicationAdministration | None:
+    """Decided doses only: taken -> completed; skipped or missed -> not-done with the reason."""
+    outcome = classify(dose, recipient.grace, now)
+    if outcome is Outcome.NOT_DUE:
+        return None
+    values: dict[str, Any] = {
+        "resourceType": "MedicationAdministration",
+        "id": fhir_id(dose.id),
+        "identifier": [{"system": "urn:dosekeeper:dose", "value": dose.id}],
+        "medicationCodeableConcept": {"text": dose.medication_name},
+        "subject": {"reference": f"Patient/{fhir_id(recipient.id)}"},
+        "request": {"reference": f"MedicationRequest/{fhir_id(dose.medication_id)}"},
+    }
+    if outcome in (Outcome.ON_TIME, Outcome.LATE):
+        values.update(status="completed", effectiveDateTime=_instant(dose.logged_at or dose.scheduled_utc))
+        if outcome is Outcome.LATE:
+            values["note"] = [{"text": "taken after the grace window"}]
+    else:
+        code, reason = (("skipped", "Skipped on purpose") if outcome is Outcome.SKIPPED
+                        else ("missed", "Not taken within the grace window"))
+        values.update(status="not-done", effectiveDateTime=_instant(dose.scheduled_utc),
+                      statusReason=[{"coding": [{"system": STATUS_REASON_SYSTEM, "code": code,
+                                                 "display": reason}], "text": reason}])
+    return MedicationAdministration.model_validate(values)
+
+
+def build_bundle(recipient: Recipient, medications: Sequence[Medication], doses: Sequence[Dose],
+                 now: datetime) -> Bundle:
+    entries: list[dict[str, Any]] = [
+        {"fullUrl": full_url("MedicationRequest", m.id), "resource": medication_request(recipient, m)}
+        for m in medications]
+    for dose in doses:
+        administration = medication_administration(recipient, dose, now)
+        if administration is not None:
+            entries.append({"fullUrl": full_url("MedicationAdministration", dose.id), "resource": administration})
+    return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": _instant(now),
+                                  "entry": entries})
+
+
+def export_fhir(store: CoreStore, recipient: Recipient, start_day: date, end_day: date, now: datetime) -> str:
+    """The Bundle as FHIR JSON (application/fhir+json)."""
+    meds, doses = doses_in_range(store, recipient, start_day, end_day)
+    return str(build_bundle(recipient, meds, doses, now).model_dump_json(exclude_none=True))

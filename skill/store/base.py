@@ -1,0 +1,14 @@
+"""`Store`: the one interface every part of DoseKeeper persists through.
+
+It is the sum of one abstract interface per area, so each area's storage lives in a file of its own in
+every implementation (`sqlite/<area>.py`, `dynamodb/<area>.py`).
+"""
+
+from skill.store.accounts import AccountStore
+from skill.store.alerts import AlertStore
+from skill.store.core import CoreStore
+from skill.store.voice import VoiceStore
+
+
+class Store(CoreStore, AlertStore, VoiceStore, AccountStore):
+    """A complete store; see the area interfaces for each method's promise."""

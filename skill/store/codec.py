@@ -1,0 +1,151 @@
+"""Domain records to and from plain dicts: one encoding for every store, so SQLite and DynamoDB agree.
+
+Instants are stored as fixed-width UTC strings ("2026-03-29T01:30:00Z") so that string order is time order,
+which both SQLite indexes and DynamoDB sort keys rely on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from skill.domain.models import (
+    Dose,
+    DoseStatus,
+    LinkCode,
+    LogSource,
+    Medication,
+    Recipient,
+    Schedule,
+    SpeechPreferences,
+)
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(UTC_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, UTC_FORMAT).replace(tzinfo=UTC)
+
+
+def opt_utc_text(value: datetime | None) -> str | None:
+    return utc_text(value) if value is not None else None
+
+
+def opt_parse_utc(text: object) -> datetime | None:
+    return parse_utc(str(text)) if text else None
+
+
+def recipient_to_dict(r: Recipient) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "display_name": r.display_name,
+        "timezone": r.timezone,
+        "locale": r.locale,
+        "speech_rate": r.speech.rate,
+        "grace_minutes": r.grace_minutes,
+        "organisation": r.organisation,
+        "created_at": utc_text(r.created_at),
+    }
+
+
+def recipient_from_dict(d: dict[str, Any]) -> Recipient:
+    return Recipient(
+        id=str(d["id"]),
+        display_name=str(d["display_name"]),
+        timezone=str(d["timezone"]),
+        locale=str(d["locale"]),
+        speech=SpeechPreferences(rate=str(d.get("speech_rate") or "medium")),
+        grace_minutes=int(d["grace_minutes"]),
+        organisation=str(d["organisation"]),
+        created_at=parse_utc(str(d["created_at"])),
+    )
+
+
+def medication_to_dict(m: Medication) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "recipient_id": m.recipient_id,
+        "name": m.name,
+        "schedule": m.schedule.to_dict(),
+        "dose_text": m.dose_text,
+        "instructions": m.instructions,
+        "pill_count": m.pill_count,
+        "refill_threshold": m.refill_threshold,
+        "pills_per_dose": m.pills_per_dose,
+        "active": m.active,
+        "created_at": utc_text(m.created_at),
+    }
+
+
+def medication_from_dict(d: dict[str, Any]) -> Medication:
+    def opt_int(v: object) -> int | None:
+        return int(v) if v is not None else None  # type: ignore[call-overload]
+
+    return Medication(
+        id=str(d["id"]),
+        recipient_id=str(d["recipient_id"]),
+        name=str(d["name"]),
+        schedule=Schedule.from_dict(dict(d["schedule"])),
+        dose_text=str(d.get("dose_text") or ""),
+        instructions=str(d.get("instructions") or ""),
+        pill_count=opt_int(d.get("pill_count")),
+        refill_threshold=opt_int(d.get("refill_threshold")),
+        pills_per_dose=int(d.get("pills_per_dose") or 1),
+        active=bool(d.get("active", True)),
+        created_at=parse_utc(str(d["created_at"])),
+    )
+
+
+def dose_to_dict(dose: Dose) -> dict[str, Any]:
+    tz = dose.scheduled_local.tzinfo
+    return {
+        "id": dose.id,
+        "recipient_id": dose.recipient_id,
+        "medication_id": dose.medication_id,
+        "medication_name": dose.medication_name,
+        "due_utc": utc_text(dose.scheduled_utc),
+        "tz": tz.key if isinstance(tz, ZoneInfo) else "UTC",
+        "status": dose.status.value,
+        "logged_at": opt_utc_text(dose.logged_at),
+        "source": dose.source.value if dose.source else None,
+        "quantity": dose.quantity,
+    }
+
+
+def dose_from_dict(d: dict[str, Any]) -> Dose:
+    utc = parse_utc(str(d["due_utc"]))
+    return Dose(
+        id=str(d["id"]),
+        recipient_id=str(d["recipient_id"]),
+        medication_id=str(d["medication_id"]),
+        medication_name=str(d["medication_name"]),
+        scheduled_local=utc.astimezone(ZoneInfo(str(d["tz"]))),
+        scheduled_utc=utc,
+        status=DoseStatus(str(d["status"])),
+        logged_at=opt_parse_utc(d.get("logged_at")),
+        source=LogSource(str(d["source"])) if d.get("source") else None,
+        quantity=int(d.get("quantity") or 1),
+    )
+
+
+def link_code_to_dict(c: LinkCode) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "recipient_id": c.recipient_id,
+        "expires_at": utc_text(c.expires_at),
+        "used_at": opt_utc_text(c.used_at),
+    }
+
+
+def link_code_from_dict(d: dict[str, Any]) -> LinkCode:
+    return LinkCode(
+        code=str(d["code"]),
+        recipient_id=str(d["recipient_id"]),
+        expires_at=parse_utc(str(d["expires_at"])),
+        used_at=opt_parse_utc(d.get("used_at")),
+    )

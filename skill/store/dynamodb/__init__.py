@@ -1,0 +1,14 @@
+"""The AWS store: one DynamoDB table, single-table design (item types in table.py and template.yaml)."""
+
+from skill.store.base import Store
+from skill.store.dynamodb.accounts import DynamoAccounts
+from skill.store.dynamodb.alerts import DynamoAlerts
+from skill.store.dynamodb.core import DynamoCore
+from skill.store.dynamodb.voice import DynamoVoice
+
+
+class DynamoStore(DynamoCore, DynamoAlerts, DynamoVoice, DynamoAccounts, Store):
+    """Give it a table name and a boto3 DynamoDB *client*; it never creates one itself."""
+
+
+__all__ = ["DynamoStore"]

@@ -1,0 +1,239 @@
+"""The alerts area in the DynamoDB table.
+
+Item types (beside the core's, see table.py):
+
+    contact          PK=ALERTS#<rid>  SK=CONTACT#<cid>
+    outbox row       PK=ALERTS#<rid>  SK=OUTBOX#<dose>#<kind>#<cid>
+                     GSI2 (open rows only): OUTBOX#<shard> / <next attempt utc>#<key>
+                     TTL expires_at once closed (sent, failed, cancelled)
+    missed dose      the core's dose item, plus while watched
+                     GSI2: MISSED#<shard> / <missed utc>#<rid>#<dose>
+                     and `pending_alerts` (its alerts, until they are written as outbox rows)
+    sweep checkpoint PK=SWEEP  SK=CHECKPOINT
+
+Without transactions (dynalite, used in tests, has none), "marked missed and its alerts recorded in one
+conditional write" is done by writing the alerts INTO the dose item by the same conditional update that
+marks it missed. Fanning them out into outbox rows comes next, with put-if-absent on the deduplication key,
+and is repeated by any later sweep that still finds `pending_alerts` on a watched dose: a crash in between
+loses nothing, and repeating it doubles nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from skill.domain.models import Contact, Dose
+from skill.notify import codec as alert_codec
+from skill.notify.message import DeliveryState, OutboxItem
+from skill.store import codec
+from skill.store.alerts import AlertStore, WatchedDose
+from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.core import dose_sk
+from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
+
+SHARDS = 4  # spreads a burst of alerts (8 am) over several index partitions; each sweep reads all four
+CLOSED_ROW_LIFETIME = timedelta(days=90)
+CONTACT_PREFIX = "CONTACT#"
+OUTBOX_PREFIX = "OUTBOX#"
+CHECKPOINT_KEY = {"PK": "SWEEP", "SK": "CHECKPOINT"}
+
+
+def alerts_pk(recipient_id: str) -> str:
+    return f"ALERTS#{recipient_id}"
+
+
+def _shard(text: str) -> int:
+    return zlib.crc32(text.encode()) % SHARDS
+
+
+def _outbox_item(item: OutboxItem, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "PK": alerts_pk(item.recipient_id), "SK": OUTBOX_PREFIX + item.key, "type": "alert",
+        "subject_id": item.subject_id, "state": item.state.value, "attempts_n": len(item.attempts),
+        "next_at": codec.utc_text(item.next_attempt_at), "created_at": codec.utc_text(item.created_at),
+        "data": json.dumps(alert_codec.outbox_to_dict(item)),
+    }
+    if item.state.open:
+        values["GSI2PK"] = f"OUTBOX#{_shard(item.key)}"
+        values["GSI2SK"] = f"{values['next_at']}#{item.key}"
+    else:
+        values["expires_at"] = int((now + CLOSED_ROW_LIFETIME).timestamp())
+    return values
+
+
+def _row(values: dict[str, Any]) -> OutboxItem:
+    return alert_codec.outbox_from_dict(json.loads(values["data"]))
+
+
+class DynamoAlerts(DynamoBase, AlertStore):
+    def _conditional(self, **kwargs: Any) -> bool:
+        """One conditional write: False when its condition did not hold."""
+        operation = kwargs.pop("operation")
+        try:
+            getattr(self.client, operation)(TableName=self.table.table_name, **kwargs)
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    # -- contacts -----------------------------------------------------------------------------------
+    def put_contact(self, contact: Contact) -> None:
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": alerts_pk(contact.recipient_id), "SK": CONTACT_PREFIX + contact.id, "type": "contact",
+            **alert_codec.contact_to_dict(contact)}))
+
+    def list_contacts(self, recipient_id: str) -> list[Contact]:
+        contacts = [alert_codec.contact_from_dict(i) for i in self.table.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :c)",
+            ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
+                                       ":c": to_value(CONTACT_PREFIX)})]
+        return sorted(contacts, key=lambda c: (c.priority, c.created_at, c.id))
+
+    def delete_contact(self, recipient_id: str, contact_id: str) -> bool:
+        key = to_item({"PK": alerts_pk(recipient_id), "SK": CONTACT_PREFIX + contact_id})
+        return self._conditional(operation="delete_item", ConditionExpression="attribute_exists(PK)", Key=key)
+
+    # -- the sweep ----------------------------------------------------------------------------------
+    def sweep_checkpoint(self) -> datetime | None:
+        item = self.client.get_item(TableName=self.table.table_name, Key=to_item(CHECKPOINT_KEY),
+                                    ConsistentRead=True).get("Item")
+        return codec.parse_utc(from_item(item)["swept_until"]) if item else None
+
+    def advance_sweep_checkpoint(self, to: datetime) -> None:
+        self._conditional(
+            operation="update_item", Key=to_item(CHECKPOINT_KEY), UpdateExpression="SET swept_until = :to",
+            ConditionExpression="attribute_not_exists(swept_until) OR swept_until < :to",
+            ExpressionAttributeValues={":to": to_value(codec.utc_text(to))})
+
+    def _dose_key(self, dose: Dose) -> dict[str, Any]:
+        return to_item({"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose)})
+
+    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
+        missed_at = codec.utc_text(now)
+        marked = self._conditional(
+            operation="update_item", Key=self._dose_key(dose),
+            UpdateExpression="SET #s = :missed, missed_at = :at, pending_alerts = :alerts,"
+                             " GSI2PK = :wpk, GSI2SK = :wsk REMOVE GSI1PK, GSI1SK",
+            ConditionExpression="#s = :pending", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":missed": to_value("missed"), ":pending": to_value("pending"), ":at": to_value(missed_at),
+                ":alerts": to_value(json.dumps([alert_codec.outbox_to_dict(a) for a in alerts])),
+                ":wpk": to_value(f"MISSED#{_shard(dose.id)}"),
+                ":wsk": to_value(f"{missed_at}#{dose.recipient_id}#{dose.id}"),
+            })
+        if marked:
+            self._fan_out(dose, alerts, now)
+        return marked
+
+    def _fan_out(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> None:
+        """Second step of recording: outbox rows (put-if-absent), then the dose forgets its copy."""
+        self._put_alerts(alerts, now)
+        self._conditional(operation="update_item", Key=self._dose_key(dose),
+                          UpdateExpression="REMOVE pending_alerts",
+                          ConditionExpression="attribute_exists(pending_alerts)")
+
+    def _watched_items(self) -> Iterator[dict[str, Any]]:
+        for shard in range(SHARDS):
+            yield from self.table.query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": to_value(f"MISSED#{shard}")})
+
+    def watched_doses(self, limit: int = 1000) -> list[WatchedDose]:
+        found: list[WatchedDose] = []
+        for values in self._watched_items():
+            dose = codec.dose_from_dict(values)
+            if "pending_alerts" in values:  # a sweep stopped between marking and fanning out
+                recorded = [alert_codec.outbox_from_dict(d) for d in json.loads(values["pending_alerts"])]
+                self._fan_out(dose, recorded, codec.parse_utc(values["missed_at"]))
+            found.append(WatchedDose(dose=dose, missed_at=codec.parse_utc(values["missed_at"])))
+        found.sort(key=lambda w: w.missed_at)
+        return found[:limit]
+
+    def settle_watch(self, dose: Dose, alerts: Sequence[OutboxItem]) -> bool:
+        # Alerts first, then the watch ends: a crash in between repeats the (deduplicated) puts next time.
+        self._put_alerts(alerts, alerts[0].created_at if alerts else datetime.now().astimezone())
+        return self._conditional(
+            operation="update_item", Key=self._dose_key(dose), UpdateExpression="REMOVE GSI2PK, GSI2SK",
+            ConditionExpression="begins_with(GSI2PK, :m)",
+            ExpressionAttributeValues={":m": to_value("MISSED#")})
+
+    # -- the outbox ---------------------------------------------------------------------------------
+    def _put_alerts(self, alerts: Sequence[OutboxItem], now: datetime) -> int:
+        return sum(self._conditional(operation="put_item", Item=to_item(_outbox_item(a, now)),
+                                     ConditionExpression="attribute_not_exists(PK)") for a in alerts)
+
+    def enqueue_alerts(self, alerts: Sequence[OutboxItem]) -> int:
+        return self._put_alerts(alerts, alerts[0].created_at if alerts else datetime.now().astimezone())
+
+    def alerts_about(self, recipient_id: str, subject_id: str) -> list[OutboxItem]:
+        return [_row(i) for i in self.table.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
+            ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
+                                       ":o": to_value(f"{OUTBOX_PREFIX}{subject_id}#")})]
+
+    def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        upper = codec.utc_text(now + timedelta(seconds=1))  # next_at <= now, at the stored 1 s resolution
+        found: list[OutboxItem] = []
+        for shard in range(SHARDS):
+            found.extend(_row(i) for i in self.table.query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p AND GSI2SK < :u", Limit=limit,
+                ExpressionAttributeValues={":p": to_value(f"OUTBOX#{shard}"), ":u": to_value(upper)}))
+        found.sort(key=lambda i: (i.next_attempt_at, i.key))
+        return found[:limit]
+
+    def _update_row(self, item: OutboxItem, now: datetime, condition: str, values: dict[str, Any]) -> bool:
+        new = _outbox_item(item, now)
+        sets = ["#s = :state", "next_at = :next", "attempts_n = :n", "#d = :data"]
+        removes: list[str] = []
+        attr = {":state": to_value(new["state"]), ":next": to_value(new["next_at"]),
+                ":n": to_value(new["attempts_n"]), ":data": to_value(new["data"]), **values}
+        if item.state.open:
+            sets.append("GSI2SK = :g")
+            attr[":g"] = to_value(new["GSI2SK"])
+        else:
+            sets.append("expires_at = :exp")
+            attr[":exp"] = to_value(new["expires_at"])
+            removes = ["GSI2PK", "GSI2SK"]
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return self._conditional(
+            operation="update_item", Key=to_item({"PK": new["PK"], "SK": new["SK"]}),
+            UpdateExpression=expression, ConditionExpression=condition,
+            ExpressionAttributeNames={"#s": "state", "#d": "data"}, ExpressionAttributeValues=attr)
+
+    def claim_alert(self, item: OutboxItem, now: datetime, lease_until: datetime) -> OutboxItem | None:
+        claimed = replace(item, state=DeliveryState.SENDING, next_attempt_at=lease_until)
+        ok = self._update_row(
+            claimed, now, "#s IN (:pending, :sending) AND next_at <= :now AND attempts_n = :seen",
+            {":pending": to_value("pending"), ":sending": to_value("sending"),
+             ":now": to_value(codec.utc_text(now)), ":seen": to_value(len(item.attempts))})
+        return claimed if ok else None
+
+    def record_attempt(self, item: OutboxItem) -> None:
+        at = item.attempts[-1].at if item.attempts else item.created_at
+        self._update_row(item, at, "#s = :sending", {":sending": to_value("sending")})
+
+    def cancel_alert(self, item: OutboxItem, now: datetime) -> bool:
+        cancelled = replace(item, state=DeliveryState.CANCELLED, next_attempt_at=now)
+        return self._update_row(cancelled, now, "#s = :pending AND attempts_n = :seen",
+                                {":pending": to_value("pending"), ":seen": to_value(len(item.attempts))})
+
+    def list_alerts(self, recipient_id: str | None = None, limit: int = 200) -> list[OutboxItem]:
+        if recipient_id is None:  # every recipient's history would need a Scan: list what is still open
+            items = [_row(i) for shard in range(SHARDS) for i in self.table.query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": to_value(f"OUTBOX#{shard}")})]
+        else:
+            items = [_row(i) for i in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
+                ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
+                                           ":o": to_value(OUTBOX_PREFIX)})]
+        items.sort(key=lambda i: (i.created_at, i.key), reverse=True)
+        return items[:limit]

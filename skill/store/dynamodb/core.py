@@ -1,0 +1,326 @@
+"""Recipients, medications, doses and link codes in the single DynamoDB table (item types in table.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
+from skill.store import codec
+from skill.store.core import CoreStore, LogOutcome, RecipientView
+from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
+
+PROFILE = "~PROFILE"
+MED_PREFIX = "~MED#"
+DOSE_PREFIX = "DOSE#"
+LINK_POINTER = "~LINKCODE"
+PLAN_PARTITION = "PLAN"
+_UNPLANNED = "0000"  # sorts before every instant: a medication never planned is always due for planning
+
+
+def dose_sk(dose: Dose) -> str:
+    return f"{DOSE_PREFIX}{codec.utc_text(dose.scheduled_utc)}#{dose.id}"
+
+
+def _dose_item(dose: Dose) -> dict[str, Any]:
+    data = codec.dose_to_dict(dose)
+    item: dict[str, Any] = {"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose), "type": "dose", **data}
+    if dose.status is DoseStatus.PENDING:
+        item["GSI1PK"] = due_bucket(dose.scheduled_utc)
+        item["GSI1SK"] = f"{data['due_utc']}#{dose.recipient_id}#{dose.id}"
+    return item
+
+
+def _dose(values: dict[str, Any]) -> Dose:
+    return codec.dose_from_dict(values)
+
+
+class DynamoCore(DynamoBase, CoreStore):
+    # -- recipients ---------------------------------------------------------------------------------
+    def put_recipient(self, recipient: Recipient) -> None:
+        # Two idempotent puts, organisation first, so a recipient is never listed under an unknown org.
+        # (No TransactWriteItems: dynalite, the DynamoDB-compatible server the tests use, lacks it.)
+        data = codec.recipient_to_dict(recipient)
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": f"ORG#{recipient.organisation}", "SK": "~ORG", "type": "organisation",
+            "GSI2PK": "ORGS", "GSI2SK": recipient.organisation}))
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": rec_pk(recipient.id), "SK": PROFILE, "type": "recipient", **data,
+            "GSI2PK": f"ORG#{recipient.organisation}",
+            "GSI2SK": f"{recipient.display_name.casefold()}#{recipient.id}"}))
+
+    def get_recipient(self, recipient_id: str) -> Recipient | None:
+        item = self.client.get_item(TableName=self.table.table_name,
+                                    Key=to_item({"PK": rec_pk(recipient_id), "SK": PROFILE})).get("Item")
+        return codec.recipient_from_dict(from_item(item)) if item else None
+
+    def list_recipients(self, organisation: str | None = None) -> list[Recipient]:
+        if organisation is None:
+            orgs = [i["GSI2SK"] for i in self.table.query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": to_value("ORGS")})]
+        else:
+            orgs = [organisation]
+        found: list[Recipient] = []
+        for org in orgs:
+            found.extend(codec.recipient_from_dict(i) for i in self.table.query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": to_value(f"ORG#{org}")}))
+        return sorted(found, key=lambda r: (r.display_name.casefold(), r.id))
+
+    # -- medications --------------------------------------------------------------------------------
+    def put_medication(self, medication: Medication) -> None:
+        data = codec.medication_to_dict(medication)
+        values: dict[str, Any] = {"type": "medication", **data}
+        names = {f"#a{i}": k for i, k in enumerate(values)}
+        sets = [f"#a{i} = :v{i}" for i, v in enumerate(values.values()) if v is not None]
+        unset = [f"#a{i}" for i, v in enumerate(values.values()) if v is None]  # e.g. pills no longer counted
+        attr_values = {f":v{i}": to_value(v) for i, v in enumerate(values.values()) if v is not None}
+        expression = "SET " + ", ".join(sets)
+        if medication.active:
+            # Keep the planning horizon: only a new medication starts unplanned.
+            expression += ", GSI2PK = :plan, GSI2SK = if_not_exists(GSI2SK, :unplanned)"
+            attr_values[":plan"] = to_value(PLAN_PARTITION)
+            attr_values[":unplanned"] = to_value(f"{_UNPLANNED}#{medication.recipient_id}#{medication.id}")
+        else:
+            unset += ["GSI2PK", "GSI2SK"]
+        if unset:
+            expression += " REMOVE " + ", ".join(unset)
+        self.client.update_item(
+            TableName=self.table.table_name,
+            Key=to_item({"PK": rec_pk(medication.recipient_id), "SK": MED_PREFIX + medication.id}),
+            UpdateExpression=expression, ExpressionAttributeNames=names, ExpressionAttributeValues=attr_values,
+        )
+
+    def list_medications(self, recipient_id: str, include_stopped: bool = False) -> list[Medication]:
+        meds = [codec.medication_from_dict(i) for i in self.table.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+            ExpressionAttributeValues={":pk": to_value(rec_pk(recipient_id)), ":m": to_value(MED_PREFIX)})]
+        meds = [m for m in meds if include_stopped or m.active]
+        return sorted(meds, key=lambda m: (m.name.casefold(), m.id))
+
+    def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
+        try:
+            response = self.client.update_item(**self._pill_update(recipient_id, medication_id, delta),
+                                               ReturnValues="UPDATED_NEW")
+        except ClientError as exc:
+            if not self.is_conditional_failure(exc):
+                raise
+            return self._clamp_pills(recipient_id, medication_id)
+        return int(from_item(response["Attributes"])["pill_count"])
+
+    def _pill_update(self, recipient_id: str, medication_id: str, delta: int) -> dict[str, Any]:
+        # Never below zero: a decrement that would go negative fails its condition and is clamped instead.
+        return {
+            "TableName": self.table.table_name,
+            "Key": to_item({"PK": rec_pk(recipient_id), "SK": MED_PREFIX + medication_id}),
+            "UpdateExpression": "SET pill_count = pill_count + :d",
+            "ConditionExpression": "attribute_exists(pill_count) AND pill_count >= :floor",
+            "ExpressionAttributeValues": {":d": to_value(delta), ":floor": to_value(max(-delta, 0))},
+        }
+
+    def _clamp_pills(self, recipient_id: str, medication_id: str) -> int | None:
+        try:
+            self.client.update_item(
+                TableName=self.table.table_name,
+                Key=to_item({"PK": rec_pk(recipient_id), "SK": MED_PREFIX + medication_id}),
+                UpdateExpression="SET pill_count = :z", ConditionExpression="attribute_exists(pill_count)",
+                ExpressionAttributeValues={":z": to_value(0)})
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return None
+            raise
+        return 0
+
+    def medications_to_plan(self, before: datetime) -> list[Medication]:
+        return [codec.medication_from_dict(i) for i in self.table.query_all(
+            IndexName="GSI2", KeyConditionExpression="GSI2PK = :p AND GSI2SK < :b",
+            ExpressionAttributeValues={":p": to_value(PLAN_PARTITION), ":b": to_value(codec.utc_text(before))})]
+
+    def mark_planned(self, recipient_id: str, medication_id: str, until: datetime) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table.table_name,
+                Key=to_item({"PK": rec_pk(recipient_id), "SK": MED_PREFIX + medication_id}),
+                UpdateExpression="SET GSI2SK = :s", ConditionExpression="GSI2PK = :plan",
+                ExpressionAttributeValues={
+                    ":s": to_value(f"{codec.utc_text(until)}#{recipient_id}#{medication_id}"),
+                    ":plan": to_value(PLAN_PARTITION)})
+        except ClientError as exc:
+            if not self.is_conditional_failure(exc):  # a stopped medication has no horizon to keep
+                raise
+
+    # -- doses --------------------------------------------------------------------------------------
+    def put_doses(self, doses: Iterable[Dose]) -> int:
+        created = 0
+        for dose in doses:
+            try:
+                self.client.put_item(TableName=self.table.table_name, Item=to_item(_dose_item(dose)),
+                                     ConditionExpression="attribute_not_exists(PK)")
+                created += 1
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+        return created
+
+    def delete_pending_doses(self, recipient_id: str, medication_id: str, after: datetime,
+                             keep: Sequence[str] = ()) -> int:
+        removed = 0
+        for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND SK BETWEEN :a AND :z",
+                FilterExpression="medication_id = :m AND #s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":pk": to_value(rec_pk(recipient_id)), ":a": to_value(DOSE_PREFIX + codec.utc_text(after)),
+                    ":z": to_value(DOSE_PREFIX + "~"), ":m": to_value(medication_id),
+                    ":pending": to_value(DoseStatus.PENDING.value)}):
+            if item["id"] in keep:
+                continue
+            try:
+                self.client.delete_item(TableName=self.table.table_name,
+                                        Key=to_item({"PK": item["PK"], "SK": item["SK"]}),
+                                        ConditionExpression="#s = :pending",
+                                        ExpressionAttributeNames={"#s": "status"},
+                                        ExpressionAttributeValues={":pending": to_value("pending")})
+                removed += 1
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):  # logged meanwhile: history stays
+                    raise
+        return removed
+
+    def list_doses(self, recipient_id: str, start: datetime, end: datetime) -> list[Dose]:
+        return [_dose(i) for i in self.table.query_all(
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :a AND :b",
+            ExpressionAttributeValues={
+                ":pk": to_value(rec_pk(recipient_id)),
+                ":a": to_value(DOSE_PREFIX + codec.utc_text(start)),
+                ":b": to_value(DOSE_PREFIX + codec.utc_text(end))})]
+
+    def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
+                                  end: datetime) -> dict[str, list[Dose]]:
+        return {rid: self.list_doses(rid, start, end) for rid in recipient_ids}
+
+    def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
+                    pill_delta: int = 0) -> LogOutcome:
+        logged = replace(dose, status=status, logged_at=logged_at, source=source)
+        values = {k: v for k, v in _dose_item(logged).items() if k not in ("PK", "SK")}
+        names = {f"#a{i}": k for i, k in enumerate(values)}
+        attr_values = {f":v{i}": to_value(v) for i, v in enumerate(values.values())}
+        attr_values.update({":pending": to_value("pending"), ":missed": to_value("missed")})
+        update = {
+            "TableName": self.table.table_name,
+            "Key": to_item({"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose)}),
+            "UpdateExpression": "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
+                                + " REMOVE GSI1PK, GSI1SK",
+            "ConditionExpression": "attribute_not_exists(PK) OR #st IN (:pending, :missed)",
+            "ExpressionAttributeNames": {**names, "#st": "status"},
+            "ExpressionAttributeValues": attr_values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        outcome = self._record_single(update, logged)
+        if outcome.applied and pill_delta:
+            # A second, separate write: the dose log is what must be exactly-once; a crash here can only
+            # leave the pill count one dose high, which the carer's next refill corrects.
+            pills = self.adjust_pill_count(logged.recipient_id, logged.medication_id, pill_delta)
+            outcome = replace(outcome, pills_left=pills)
+        return outcome
+
+    def _record_single(self, update: dict[str, Any], logged: Dose) -> LogOutcome:
+        try:
+            old = self.client.update_item(**update, ReturnValues="ALL_OLD").get("Attributes")
+        except ClientError as exc:
+            if not self.is_conditional_failure(exc):
+                raise
+            item: Any = dict(exc.response).get("Item")
+            if item is None:  # servers without ReturnValuesOnConditionCheckFailure (dynalite)
+                item = self.client.get_item(TableName=update["TableName"], Key=update["Key"],
+                                            ConsistentRead=True)["Item"]
+            existing = _dose(from_item(item))
+            return LogOutcome(applied=False, dose=existing, previous_status=existing.status)
+        previous = DoseStatus(from_item(old)["status"]) if old else None
+        return LogOutcome(applied=True, dose=logged, previous_status=previous)
+
+    def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
+        found: list[Dose] = []
+        for bucket in hour_buckets(start, end):
+            found.extend(_dose(i) for i in self.table.query_all(
+                IndexName="GSI1", KeyConditionExpression="GSI1PK = :b AND GSI1SK BETWEEN :s AND :e",
+                ExpressionAttributeValues={":b": to_value(bucket), ":s": to_value(codec.utc_text(start)),
+                                           ":e": to_value(codec.utc_text(end))}))
+        return [d for d in found if d.scheduled_utc < end and d.status is DoseStatus.PENDING]
+
+    def mark_missed(self, dose: Dose) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.table.table_name,
+                Key=to_item({"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose)}),
+                UpdateExpression="SET #s = :missed REMOVE GSI1PK, GSI1SK",
+                ConditionExpression="#s = :pending", ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":missed": to_value("missed"), ":pending": to_value("pending")})
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def load_recipient_view(self, recipient_id: str, since: datetime) -> RecipientView | None:
+        recipient: Recipient | None = None
+        meds: list[Medication] = []
+        doses: list[Dose] = []
+        for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND SK >= :since",
+                ExpressionAttributeValues={":pk": to_value(rec_pk(recipient_id)),
+                                           ":since": to_value(DOSE_PREFIX + codec.utc_text(since))}):
+            kind = item.get("type")
+            if kind == "dose":
+                doses.append(_dose(item))
+            elif kind == "medication":
+                meds.append(codec.medication_from_dict(item))
+            elif kind == "recipient":
+                recipient = codec.recipient_from_dict(item)
+        if recipient is None:
+            return None
+        meds.sort(key=lambda m: (m.name.casefold(), m.id))
+        return RecipientView(recipient=recipient, medications=tuple(meds), doses=tuple(doses))
+
+    # -- link codes ---------------------------------------------------------------------------------
+    def put_link_code(self, code: LinkCode) -> None:
+        pointer = self.client.get_item(TableName=self.table.table_name,
+                                       Key=to_item({"PK": rec_pk(code.recipient_id), "SK": LINK_POINTER}),
+                                       ConsistentRead=True).get("Item")
+        old = from_item(pointer)["code"] if pointer else None
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": f"CODE#{code.code}", "SK": "CODE", "type": "link_code",
+            **codec.link_code_to_dict(code),
+            "expires_at": int((code.expires_at + timedelta(days=1)).timestamp()),
+            "expires_utc": codec.utc_text(code.expires_at)}))
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": rec_pk(code.recipient_id), "SK": LINK_POINTER, "type": "link_pointer", "code": code.code}))
+        if old and old != code.code:
+            try:  # an older unused code stops working; a used one is history and stays
+                self.client.delete_item(TableName=self.table.table_name,
+                                        Key=to_item({"PK": f"CODE#{old}", "SK": "CODE"}),
+                                        ConditionExpression="attribute_not_exists(used_at)")
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+
+    def claim_link_code(self, code: str, now: datetime) -> LinkCode | None:
+        try:
+            response = self.client.update_item(
+                TableName=self.table.table_name, Key=to_item({"PK": f"CODE#{code}", "SK": "CODE"}),
+                UpdateExpression="SET used_at = :now",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires_utc > :now",
+                ExpressionAttributeValues={":now": to_value(codec.utc_text(now))}, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return None
+            raise
+        values = from_item(response["Attributes"])
+        values["expires_at"] = values["expires_utc"]
+        return codec.link_code_from_dict(values)

@@ -1,0 +1,186 @@
+"""The voice area in the DynamoDB table.
+
+Item types (single conditional writes only: dynalite has no transactions):
+
+    alexa link     PK=ALEXA#<user or person id>  SK=LINK      recipient_id, linked_at
+    link attempts  PK=ALEXA#<user or person id>  SK=ATTEMPTS  failures, window_start, locked_until, version
+                                                              TTL expires_at
+    voice state    PK=REC#<rid>                  SK=~VOICE    flags, and one `rt#<key>` map per reminder token
+
+The voice state lives in the recipient's partition so the same Query that reads the person's profile,
+medications and doses reads it too: the voice turn's one read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from skill.domain.models import Dose, Medication, Recipient
+from skill.store import codec
+from skill.store.core import RecipientView
+from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
+from skill.store.voice import (
+    LINK_FAILURE_WINDOW,
+    LINK_LOCKOUT,
+    AlexaLink,
+    AttemptRecord,
+    LinkAttempts,
+    ReminderToken,
+    VoiceState,
+    VoiceStore,
+    VoiceView,
+    validate_followup,
+)
+
+VOICE_SK = "~VOICE"
+TOKEN_PREFIX = "rt#"
+_DOSE_PREFIX = "DOSE#"
+_ATTEMPT_RETRIES = 5
+
+
+def alexa_pk(alexa_id: str) -> str:
+    return f"ALEXA#{alexa_id}"
+
+
+def state_from_item(recipient_id: str, item: dict[str, Any] | None) -> VoiceState:
+    if not item:
+        return VoiceState(recipient_id)
+    reminders = {k[len(TOKEN_PREFIX):]: ReminderToken(str(v["token"]), str(v["rule"]))
+                 for k, v in item.items() if k.startswith(TOKEN_PREFIX)}
+    default = VoiceState(recipient_id)
+    return VoiceState(
+        recipient_id=recipient_id,
+        disclaimer_heard_at=codec.opt_parse_utc(item.get("disclaimer_heard_at")),
+        permission_declined_at=codec.opt_parse_utc(item.get("permission_declined_at")),
+        device_timezone=item.get("device_timezone") or None,
+        followup_minutes=int(item.get("followup_minutes") or default.followup_minutes),
+        reminders=reminders,
+    )
+
+
+class DynamoVoice(DynamoBase, VoiceStore):
+    # -- links ----------------------------------------------------------------------------------------
+    def get_alexa_link(self, alexa_id: str) -> AlexaLink | None:
+        item = self.client.get_item(TableName=self.table.table_name,
+                                    Key=to_item({"PK": alexa_pk(alexa_id), "SK": "LINK"})).get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        return AlexaLink(alexa_id, str(values["recipient_id"]), codec.parse_utc(str(values["linked_at"])))
+
+    def put_alexa_link(self, link: AlexaLink) -> None:
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": alexa_pk(link.alexa_id), "SK": "LINK", "type": "alexa_link",
+            "recipient_id": link.recipient_id, "linked_at": codec.utc_text(link.linked_at)}))
+
+    def delete_alexa_link(self, alexa_id: str) -> None:
+        self.client.delete_item(TableName=self.table.table_name,
+                                Key=to_item({"PK": alexa_pk(alexa_id), "SK": "LINK"}))
+
+    # -- link attempts --------------------------------------------------------------------------------
+    def _attempts(self, alexa_id: str) -> tuple[AttemptRecord, int | None]:
+        item = self.client.get_item(TableName=self.table.table_name, ConsistentRead=True,
+                                    Key=to_item({"PK": alexa_pk(alexa_id), "SK": "ATTEMPTS"})).get("Item")
+        if not item:
+            return AttemptRecord(), None
+        v = from_item(item)
+        record = AttemptRecord(int(v["failures"]), codec.opt_parse_utc(v.get("window_start")),
+                               codec.opt_parse_utc(v.get("locked_until")))
+        return record, int(v["version"])
+
+    def link_attempts(self, alexa_id: str, now: datetime) -> LinkAttempts:
+        return self._attempts(alexa_id)[0].effective(now)
+
+    def record_link_failure(self, alexa_id: str, now: datetime) -> LinkAttempts:
+        # Optimistic concurrency on a version number: two wrong codes at once both count.
+        for _ in range(_ATTEMPT_RETRIES):
+            old, version = self._attempts(alexa_id)
+            new = old.after_failure(now)
+            if new == old:
+                return new.effective(now)
+            condition: dict[str, Any] = (
+                {"ConditionExpression": "attribute_not_exists(PK)"} if version is None else
+                {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": to_value(version)}})
+            expires = now + LINK_FAILURE_WINDOW + LINK_LOCKOUT + timedelta(days=1)
+            try:
+                self.client.put_item(TableName=self.table.table_name, Item=to_item({
+                    "PK": alexa_pk(alexa_id), "SK": "ATTEMPTS", "type": "link_attempts",
+                    "failures": new.failures, "window_start": codec.opt_utc_text(new.window_start),
+                    "locked_until": codec.opt_utc_text(new.locked_until), "version": (version or 0) + 1,
+                    "expires_at": int(expires.timestamp())}), **condition)
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+                continue
+            return new.effective(now)
+        raise RuntimeError("link attempts kept changing under us")
+
+    def clear_link_failures(self, alexa_id: str) -> None:
+        self.client.delete_item(TableName=self.table.table_name,
+                                Key=to_item({"PK": alexa_pk(alexa_id), "SK": "ATTEMPTS"}))
+
+    # -- voice state ----------------------------------------------------------------------------------
+    def load_voice_view(self, recipient_id: str, since: datetime) -> VoiceView | None:
+        # The same single Query as the core's load_recipient_view, also keeping the ~VOICE item.
+        recipient: Recipient | None = None
+        meds: list[Medication] = []
+        doses: list[Dose] = []
+        voice: dict[str, Any] | None = None
+        for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND SK >= :since",
+                ExpressionAttributeValues={":pk": to_value(rec_pk(recipient_id)),
+                                           ":since": to_value(_DOSE_PREFIX + codec.utc_text(since))}):
+            kind = item.get("type")
+            if kind == "dose":
+                doses.append(codec.dose_from_dict(item))
+            elif kind == "medication":
+                meds.append(codec.medication_from_dict(item))
+            elif kind == "recipient":
+                recipient = codec.recipient_from_dict(item)
+            elif kind == "voice":
+                voice = item
+        if recipient is None:
+            return None
+        meds.sort(key=lambda m: (m.name.casefold(), m.id))
+        view = RecipientView(recipient=recipient, medications=tuple(meds), doses=tuple(doses))
+        return VoiceView(view=view, state=state_from_item(recipient_id, voice))
+
+    def get_voice_state(self, recipient_id: str) -> VoiceState:
+        item = self.client.get_item(TableName=self.table.table_name,
+                                    Key=to_item({"PK": rec_pk(recipient_id), "SK": VOICE_SK})).get("Item")
+        return state_from_item(recipient_id, from_item(item) if item else None)
+
+    def _set(self, recipient_id: str, name: str, value: Any) -> None:
+        key = to_item({"PK": rec_pk(recipient_id), "SK": VOICE_SK})
+        if value is None:
+            self.client.update_item(TableName=self.table.table_name, Key=key,
+                                    UpdateExpression="SET #t = :t REMOVE #n",
+                                    ExpressionAttributeNames={"#n": name, "#t": "type"},
+                                    ExpressionAttributeValues={":t": to_value("voice")})
+            return
+        self.client.update_item(TableName=self.table.table_name, Key=key,
+                                UpdateExpression="SET #n = :v, #t = :t",
+                                ExpressionAttributeNames={"#n": name, "#t": "type"},
+                                ExpressionAttributeValues={":v": to_value(value), ":t": to_value("voice")})
+
+    def mark_disclaimer_heard(self, recipient_id: str, at: datetime) -> None:
+        self._set(recipient_id, "disclaimer_heard_at", codec.utc_text(at))
+
+    def set_permission_declined(self, recipient_id: str, at: datetime | None) -> None:
+        self._set(recipient_id, "permission_declined_at", codec.opt_utc_text(at))
+
+    def set_device_timezone(self, recipient_id: str, device_timezone: str | None) -> None:
+        self._set(recipient_id, "device_timezone", device_timezone)
+
+    def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:
+        self._set(recipient_id, "followup_minutes", validate_followup(minutes))
+
+    def put_reminder_token(self, recipient_id: str, key: str, token: ReminderToken) -> None:
+        self._set(recipient_id, TOKEN_PREFIX + key, {"token": token.token, "rule": token.rule})
+
+    def delete_reminder_token(self, recipient_id: str, key: str) -> None:
+        self._set(recipient_id, TOKEN_PREFIX + key, None)

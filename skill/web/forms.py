@@ -1,0 +1,112 @@
+"""Turning submitted forms into domain records; every mistake becomes one ValidationError message."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time
+
+from werkzeug.datastructures import MultiDict
+
+from skill.domain.errors import ValidationError
+from skill.domain.models import Contact, Medication, Schedule, SpeechPreferences, new_id, parse_hhmm
+
+TIME_SLOTS = 4
+
+
+def _opt_int(form: MultiDict[str, str], name: str, what: str) -> int | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ValidationError(f"{what} must be a whole number") from exc
+
+
+def _opt_date(form: MultiDict[str, str], name: str, what: str) -> date | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError(f"{what} must be a date (YYYY-MM-DD)") from exc
+
+
+def schedule_from_form(form: MultiDict[str, str], today: date) -> Schedule:
+    as_needed = form.get("as_needed") == "on"
+    times: list[time] = [parse_hhmm(t) for t in form.getlist("time") if t.strip()]
+    weekdays = tuple(int(d) for d in form.getlist("weekday") if d.isdigit())
+    return Schedule(
+        times=() if as_needed else tuple(times),
+        weekdays=weekdays if weekdays and len(weekdays) < 7 else None,
+        every_n_days=_opt_int(form, "every_n_days", "Every N days") or 1,
+        start=_opt_date(form, "start", "Start date") or today,
+        end=_opt_date(form, "end", "End date"),
+        as_needed=as_needed,
+        min_interval_minutes=_opt_int(form, "min_interval_minutes", "Minimum interval") if as_needed else None,
+        max_per_day=_opt_int(form, "max_per_day", "Maximum per day") if as_needed else None,
+    )
+
+
+def medication_from_form(form: MultiDict[str, str], recipient_id: str, existing: Medication | None,
+                         today: date, now: datetime) -> Medication:
+    schedule = schedule_from_form(form, today)
+    values = {
+        "name": form.get("name", ""),
+        "schedule": schedule,
+        "dose_text": form.get("dose_text", ""),
+        "instructions": form.get("instructions", ""),
+        "pill_count": _opt_int(form, "pill_count", "Pill count"),
+        "refill_threshold": _opt_int(form, "refill_threshold", "Refill reminder at"),
+        "pills_per_dose": _opt_int(form, "pills_per_dose", "Pills per dose") or 1,
+    }
+    if existing is not None:
+        return replace(existing, **values)  # type: ignore[arg-type]
+    return Medication(id=new_id("med"), recipient_id=recipient_id, created_at=now, **values)  # type: ignore[arg-type]
+
+
+def contact_from_form(form: MultiDict[str, str], recipient_id: str, now: datetime) -> Contact:
+    quiet_from, quiet_to = form.get("quiet_from", "").strip(), form.get("quiet_to", "").strip()
+    if bool(quiet_from) != bool(quiet_to):
+        raise ValidationError("give both ends of the quiet hours, or neither")
+    quiet = (parse_hhmm(quiet_from), parse_hhmm(quiet_to)) if quiet_from else None
+    return Contact(id=new_id("con"), recipient_id=recipient_id, name=form.get("name", ""),
+                   channel=form.get("channel", ""), address=form.get("address", "").strip(), quiet_hours=quiet,
+                   escalate_after_minutes=_opt_int(form, "escalate_after_minutes", "Escalate after"),
+                   name_medicines=form.get("name_medicines") == "on",
+                   priority=_opt_int(form, "priority", "Priority") or 0, created_at=now)
+
+
+def speech_from_form(form: MultiDict[str, str]) -> tuple[SpeechPreferences, int]:
+    grace = _opt_int(form, "grace_minutes", "Grace window")
+    if grace is None:
+        raise ValidationError("Grace window must be a whole number of minutes")
+    return SpeechPreferences(rate=form.get("speech_rate", "")), grace
+
+
+def medication_form_values(med: Medication | None) -> dict[str, object]:
+    """What the form shows: a medication's current values, or empty for a new one."""
+    if med is None:
+        return {"times": [""] * TIME_SLOTS, "weekdays": [], "every_n_days": 1, "pills_per_dose": 1}
+    s = med.schedule
+    times = [t.strftime("%H:%M") for t in s.times]
+    return {
+        "name": med.name, "dose_text": med.dose_text, "instructions": med.instructions,
+        "as_needed": s.as_needed, "times": times + [""] * max(TIME_SLOTS - len(times), 1),
+        "weekdays": list(s.weekdays or ()), "every_n_days": s.every_n_days, "start": s.start.isoformat(),
+        "end": s.end.isoformat() if s.end else "", "min_interval_minutes": s.min_interval_minutes or "",
+        "max_per_day": s.max_per_day or "", "pill_count": "" if med.pill_count is None else med.pill_count,
+        "refill_threshold": "" if med.refill_threshold is None else med.refill_threshold,
+        "pills_per_dose": med.pills_per_dose,
+    }
+
+
+def form_values(form: MultiDict[str, str]) -> dict[str, object]:
+    """Echo what was submitted back into the form after a mistake, so nothing typed is lost."""
+    values: dict[str, object] = {k: form.get(k, "") for k in form}
+    times = form.getlist("time")
+    values["times"] = times + [""] * max(TIME_SLOTS - len(times), 1)
+    values["weekdays"] = [int(d) for d in form.getlist("weekday") if d.isdigit()]
+    values["as_needed"] = form.get("as_needed") == "on"
+    return values

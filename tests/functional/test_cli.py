@@ -1,0 +1,151 @@
+"""The `dosekeeper` CLI against a real SQLite file, as a carer would use it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+
+from skill.cli.main import cli
+from skill.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def run(db: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--store", db, *args], catch_exceptions=False)
+
+
+def add_edith(db: str) -> str:
+    result = run(db, "recipient", "add", "--name", "Edith", "--timezone", "Europe/London", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["link_code"]) == 6 and data["link_code"].isdigit()
+    return str(data["id"])
+
+
+def test_store_init_is_idempotent(db: str) -> None:
+    assert run(db, "store", "init").exit_code == 0
+    assert run(db, "store", "init").exit_code == 0
+
+
+def test_a_carer_adds_a_person_and_a_medication_and_sees_todays_doses(db: str) -> None:
+    # GIVEN Edith with metformin at 08:00 and 20:00
+    rid = add_edith(db)
+    assert run(db, "med", "add", rid, "--name", "Metformin", "--dose", "500 mg", "--instructions", "with food",
+               "--at", "08:00", "--at", "20:00").exit_code == 0
+    # WHEN the carer lists today's doses
+    result = run(db, "doses", rid, "--json")
+    # THEN both doses are there, pending, with offsets in ISO 8601
+    doses = json.loads(result.output)
+    assert [(d["medication"], d["scheduled_at"][11:16], d["status"]) for d in doses] == [
+        ("Metformin", "08:00", "pending"), ("Metformin", "20:00", "pending")]
+    assert all(datetime.fromisoformat(d["scheduled_at"]).utcoffset() is not None for d in doses)
+    assert set(doses[0]) >= {"dose_id", "medication", "scheduled_at", "status", "logged_at", "source"}
+    listed = json.loads(run(db, "med", "list", rid, "--json").output)
+    assert listed[0]["dose"] == "500 mg" and listed[0]["schedule"]["times"] == ["08:00", "20:00"]
+    people = json.loads(run(db, "recipient", "list", "--json").output)
+    assert [p["name"] for p in people] == ["Edith"]
+
+
+def test_logging_twice_records_one_dose_and_says_when(db: str) -> None:
+    rid = add_edith(db)
+    run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--at", "20:00", "--start", "2026-11-01")
+    first = run(db, "log", rid, "--medication", "METFORMIN", "--at", "2026-11-20T08:05:00+00:00", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["status"] == "taken"
+    second = run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:10:00+00:00")
+    assert second.exit_code == 2
+    assert "already taken at 08:05" in second.output
+    doses = json.loads(run(db, "doses", rid, "--date", "2026-11-20", "--json").output)
+    assert [(d["status"], d["source"]) for d in doses] == [("taken", "cli"), ("pending", None)]
+
+
+def test_late_and_skipped_logs(db: str) -> None:
+    rid = add_edith(db)
+    run(db, "med", "add", rid, "--name", "Aspirin", "--at", "09:00", "--start", "2026-11-01")
+    run(db, "med", "add", rid, "--name", "Ramipril", "--at", "09:00", "--start", "2026-11-01")
+    late = run(db, "log", rid, "--medication", "aspirin", "--at", "2026-11-20T11:30:00+00:00", "--json")
+    assert json.loads(late.output)["status"] == "taken_late"
+    skipped = run(db, "log", rid, "--medication", "ramipril", "--skip", "--at", "2026-11-20T09:00:00+00:00",
+                  "--json")
+    assert json.loads(skipped.output)["status"] == "skipped"
+
+
+def test_as_needed_limits_are_enforced(db: str) -> None:
+    rid = add_edith(db)
+    assert run(db, "med", "add", rid, "--name", "Paracetamol", "--as-needed", "--min-interval", "4h",
+               "--max-per-day", "2").exit_code == 0
+    now = datetime.now(UTC).replace(microsecond=0)
+    day_start = datetime.now(ZoneInfo("Europe/London")).replace(hour=6, minute=0, second=0, microsecond=0)
+    if day_start.astimezone(UTC) > now:
+        day_start -= timedelta(days=1)
+    t0 = day_start.astimezone(UTC)
+    assert run(db, "log", rid, "--medication", "paracetamol", "--at", t0.isoformat()).exit_code == 0
+    too_soon = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=2)).isoformat())
+    assert too_soon.exit_code == 2 and "too soon" in too_soon.output
+    assert run(db, "log", rid, "--medication", "paracetamol",
+               "--at", (t0 + timedelta(hours=5)).isoformat()).exit_code == 0
+    third = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=10)).isoformat())
+    assert third.exit_code == 2 and "too soon" in third.output
+
+
+def test_stopping_a_medication_keeps_history_and_drops_future_doses(db: str, tmp_path: Path) -> None:
+    rid = add_edith(db)
+    run(db, "med", "add", rid, "--name", "Aspirin", "--at", "09:00")
+    assert run(db, "med", "stop", rid, "aspirin").exit_code == 0
+    assert run(db, "med", "list", rid, "--json").output.strip() == "[]"
+    assert json.loads(run(db, "med", "list", rid, "--all", "--json").output)[0]["active"] is False
+    store = SqliteStore(tmp_path / "cli.db")
+    now = datetime.now(UTC)
+    assert [d for d in store.list_doses(rid, now, now + timedelta(days=30)) if d.status.value == "pending"] == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["recipient", "add", "--name", "Edith", "--timezone", "Mars/Olympus"], "unknown time zone"),
+    (["recipient", "add", "--name", "Edith", "--timezone", "+01:00"], "unknown time zone"),
+    (["recipient", "add", "--name", "   ", "--timezone", "Europe/London"], "name must not be empty"),
+    (["med", "add", "{rid}", "--name", "X", "--at", "25:00"], "invalid time '25:00'"),
+    (["med", "add", "{rid}", "--name", "X", "--at", "08:00", "--start", "2026-02-30"], "invalid date"),
+    (["med", "add", "{rid}", "--name", "X", "--at", "08:00", "--start", "2026-05-02", "--end", "2026-05-01"],
+     "end date is before the start"),
+    (["med", "add", "{rid}", "--name", "", "--at", "08:00"], "must not be empty"),
+    (["med", "add", "{rid}", "--name", "X"], "at least one time"),
+    (["med", "add", "{rid}", "--name", "X", "--at", "08:00", "--days", "mon,funday"], "unknown weekday"),
+    (["med", "add", "rec_nobody", "--name", "X", "--at", "08:00"], "unknown recipient"),
+    (["med", "add", "{rid}", "--name", "X", "--as-needed", "--min-interval", "soon"], "invalid interval"),
+    (["doses", "rec_nobody"], "unknown recipient"),
+    (["doses", "{rid}", "--date", "2026-13-01"], "invalid date"),
+    (["log", "{rid}", "--medication", "nothing"], "no medication named"),
+    (["log", "{rid}", "--medication", "Aspirin", "--at", "yesterday"], "invalid time"),
+    (["log", "{rid}", "--medication", "Aspirin", "--at", "2026-11-20T09:00:00"], "UTC offset"),
+])
+def test_bad_input_exits_2_with_one_line_and_leaves_the_store_unchanged(db: str, tmp_path: Path, args: list[str],
+                                                                      message: str) -> None:
+    rid = add_edith(db)
+    run(db, "med", "add", rid, "--name", "Aspirin", "--at", "09:00")
+    before = (tmp_path / "cli.db").read_bytes()
+    store = SqliteStore(tmp_path / "cli.db")
+    snapshot = (store.list_recipients(), store.list_medications(rid, include_stopped=True))
+    result = CliRunner().invoke(cli, ["--store", db, *[a.replace("{rid}", rid) for a in args]])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+    assert (store.list_recipients(), store.list_medications(rid, include_stopped=True)) == snapshot
+    assert before  # the file existed before the failed command
+
+
+def test_store_url_from_environment_and_bad_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSEKEEPER_STORE", f"sqlite:///{tmp_path / 'env.db'}")
+    assert CliRunner().invoke(cli, ["store", "init"]).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    bad = CliRunner().invoke(cli, ["--store", "postgres://x", "recipient", "list"])
+    assert bad.exit_code == 2 and "unknown store URL" in bad.output

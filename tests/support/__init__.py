@@ -1,0 +1,1 @@
+"""Helpers shared by tests: generated certificates and other real-but-local stand-ins."""
