@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
-from skill.doses import expected_doses, plan_medication
 from skill.domain.models import DoseStatus, LogSource, Medication, Recipient, Schedule
+from skill.doses import expected_doses, plan_medication
 from skill.store import codec
 from skill.store.dynamodb import DynamoStore
 from skill.store.dynamodb.core import _dose_item
@@ -66,7 +66,7 @@ def dynalite_store(name: str = "bench-table") -> Iterator[DynamoStore]:
 
     with dynalite_server() as url:
         client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=url,
-                              aws_access_key_id="x", aws_secret_access_key="x")  # noqa: S106
+                              aws_access_key_id="x", aws_secret_access_key="x")
         store = DynamoStore(name, client)
         store.init()
         yield store

@@ -13,9 +13,8 @@ import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lambda_wiring import open_dynamo_store, required_env
-
 from skill import settings
+from skill.aws_clients import open_dynamo_store, required_env
 from skill.observability import build_logger, build_metrics, use_metrics
 
 if TYPE_CHECKING:
@@ -31,19 +30,20 @@ def built_skill() -> CustomSkill:
     """The skill with its store, built once per cold start."""
     from skill.alexa.skill_builder import build_skill
 
-    return build_skill(open_dynamo_store(), skill_id=required_env(settings.SKILL_ID))
+    custom_skill: CustomSkill = build_skill(open_dynamo_store(), skill_id=required_env(settings.SKILL_ID))
+    return custom_skill
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)
 @logger.inject_lambda_context(log_event=False, clear_state=True)  # the envelope holds what people say
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """What ask-sdk-core's ``SkillBuilder.lambda_handler()`` does, with the skill reused across turns."""
-    from ask_sdk_model import RequestEnvelope
+    from ask_sdk_model.request_envelope import RequestEnvelope
 
     custom_skill = built_skill()
     envelope = custom_skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     request = envelope.request
     logger.info("alexa request", extra={"request_type": getattr(request, "object_type", None)})
     response = custom_skill.invoke(request_envelope=envelope, context=context)
-    serialized: dict[str, Any] = custom_skill.serializer.serialize(response)
+    serialized: dict[str, Any] = custom_skill.serializer.serialize(response)  # type: ignore[assignment]
     return serialized

@@ -12,9 +12,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from lambda_wiring import open_dynamo_store, required_env
 
 from skill import settings
+from skill.aws_clients import open_dynamo_store, required_env
 from skill.observability import build_logger, build_metrics, use_metrics
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def web_config() -> WebConfig:
 @cache
 def wsgi_handler() -> LambdaHandler:
     from apig_wsgi import make_lambda_handler
+
     from skill.web.app import create_app
 
     app = create_app(open_dynamo_store(), web_config())

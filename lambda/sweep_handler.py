@@ -12,16 +12,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lambda_wiring import open_dynamo_store, required_env
-
+from skill.aws_clients import open_dynamo_store, required_env
 from skill.observability import build_logger, build_metrics, use_metrics
+from skill.settings import WEBHOOK_SECRET_ARN
 
 if TYPE_CHECKING:
     from skill.notify.channel import Channel
     from skill.store.dynamodb import DynamoStore
-
-# Not in skill/settings.py yet: the webhook signing key's own secret, so only the sweep can read it.
-WEBHOOK_SECRET_ARN = "DOSEKEEPER_WEBHOOK_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
 
 logger = build_logger("sweep")
 metrics = build_metrics()

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
 
+    from skill.store.dynamodb import DynamoStore
+
+# Not in skill/settings.py yet: the webhook signing key's own secret, so only the sweep can read it.
+
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 3.0
 MAX_ATTEMPTS = 3  # the first call plus two retries: worst case stays well inside Alexa's 8 s budget
@@ -67,6 +71,31 @@ def build_secretsmanager_client(
 ) -> SecretsManagerClient:
     client: SecretsManagerClient = _client("secretsmanager", region, config)
     return client
+
+
+class MissingSettingError(RuntimeError):
+    """A deployment setting is not there; the message names the variable and never echoes a value."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"environment variable {name} is not set")
+        self.name = name
+
+
+def required_env(name: str) -> str:
+    from skill import settings
+
+    value = settings.env(name)
+    if value is None:
+        raise MissingSettingError(name)
+    return value
+
+
+def open_dynamo_store() -> DynamoStore:
+    """The deployment's table (``DOSEKEEPER_TABLE``) through a client with the short timeouts above."""
+    from skill import settings
+    from skill.store.dynamodb import DynamoStore
+
+    return DynamoStore(required_env(settings.TABLE), build_dynamodb_client())
 
 
 class SecretUnavailableError(RuntimeError):

@@ -7,12 +7,14 @@ never disagree about what counts as taken, late, or too soon.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from skill.domain.errors import ValidationError
 from skill.domain.models import Dose, DoseStatus, LogSource, Medication, Recipient, dose_id
+from skill.notify.followups import after_dose_logged
 from skill.schedules import day_window, occurrences
+from skill.store.base import Store
 from skill.store.core import CoreStore, LogOutcome
 
 PLAN_AHEAD = timedelta(days=14)  # expected doses are stored this far ahead ...
@@ -84,15 +86,19 @@ def log_status(recipient: Recipient, dose: Dose, at: datetime, skip: bool) -> Do
     return DoseStatus.TAKEN_LATE if late else DoseStatus.TAKEN
 
 
-def log_dose(store: CoreStore, recipient: Recipient, medication: Medication, dose: Dose, at: datetime,
+def log_dose(store: Store, recipient: Recipient, medication: Medication, dose: Dose, at: datetime,
              source: LogSource, skip: bool = False) -> LogOutcome:
-    """Record a dose once (the store's conditional write makes a second log a no-op that says when)."""
+    """Record a dose once (the store's conditional write makes a second log a no-op that says when).
+
+    Every log path (voice, web, API, CLI) comes through here, so each also owes the carers the same
+    follow-ups: a refill warning when the count crosses its threshold, and an all clear for a missed dose.
+    """
     status = log_status(recipient, dose, at, skip)
     counted = medication.pill_count is not None and status.is_taken
     outcome = store.record_dose(dose, status, at, source, pill_delta=-dose.quantity if counted else 0)
     if outcome.applied and counted and outcome.pills_left is None and medication.pill_count is not None:
-        outcome = LogOutcome(applied=True, dose=outcome.dose, previous_status=outcome.previous_status,
-                             pills_left=max(medication.pill_count - dose.quantity, 0))
+        outcome = replace(outcome, pills_left=max(medication.pill_count - dose.quantity, 0))
+    after_dose_logged(store, recipient, medication, outcome, at)
     return outcome
 
 

@@ -46,17 +46,23 @@ def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
 
 
-def build_rule(schedule: Schedule, until: date) -> rruleset:
-    rules = rruleset()
+def build_rule(schedule: Schedule, until: date) -> rrule | rruleset:
+    """One rrule per time of day; a set only when there are several (the set's merging heap is not free)."""
     stop = min(until, schedule.end) if schedule.end else until
+    rules: list[rrule] = []
     for at in schedule.times:
         dtstart = datetime.combine(schedule.start, at)
         until_dt = datetime.combine(stop, at)
         if schedule.weekdays is not None:
-            rules.rrule(rrule(WEEKLY, dtstart=dtstart, until=until_dt, byweekday=schedule.weekdays, cache=False))
+            rules.append(rrule(WEEKLY, dtstart=dtstart, until=until_dt, byweekday=schedule.weekdays))
         else:
-            rules.rrule(rrule(DAILY, interval=schedule.every_n_days, dtstart=dtstart, until=until_dt))
-    return rules
+            rules.append(rrule(DAILY, interval=schedule.every_n_days, dtstart=dtstart, until=until_dt))
+    if len(rules) == 1:
+        return rules[0]
+    merged = rruleset()
+    for rule in rules:
+        merged.rrule(rule)
+    return merged
 
 
 def to_rrule_text(schedule: Schedule, at: time) -> str:

@@ -43,9 +43,10 @@ class Sweeper:
         return self.last_report
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while True:  # sweep first, then wait: a started sweeper always sweeps at least once
             self.run_once()
-            self._stop.wait(self.interval)
+            if self._stop.wait(self.interval):
+                return
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():

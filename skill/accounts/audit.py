@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from skill.accounts.models import AuditEntry, User
-from skill.domain.models import new_id
+from skill.domain.models import WEEKDAY_NAMES, Contact, Medication, new_id
 from skill.store.accounts import AccountStore
 
 
@@ -16,3 +16,30 @@ def record_change(store: AccountStore, who: User, recipient_id: str, entity: str
                        action=action, before=before, after=after)
     store.append_audit(entry)
     return entry
+
+
+def contact_record(c: Contact) -> dict[str, Any]:
+    """A contact as the audit log shows it (no id: the log entry already names what changed)."""
+    return {"name": c.name, "channel": c.channel, "address": c.address,
+            "quiet_hours": [t.strftime("%H:%M") for t in c.quiet_hours] if c.quiet_hours else None,
+            "escalate_after_minutes": c.escalate_after_minutes, "name_medicines": c.name_medicines,
+            "priority": c.priority}
+
+
+def medication_record(m: Medication) -> dict[str, Any]:
+    """A medication as the audit log shows it: flat, in plain words, so a change reads at a glance."""
+    s = m.schedule
+    if s.weekdays is not None:
+        days = ", ".join(WEEKDAY_NAMES[d].title() for d in s.weekdays)
+    else:
+        days = "every day" if s.every_n_days == 1 else f"every {s.every_n_days} days"
+    record: dict[str, Any] = {
+        "name": m.name, "dose": m.dose_text, "instructions": m.instructions,
+        "times": "as needed" if s.as_needed else ", ".join(t.strftime("%H:%M") for t in s.times),
+        "days": days, "start": s.start.isoformat(), "end": s.end.isoformat() if s.end else None,
+        "pill_count": m.pill_count, "refill_threshold": m.refill_threshold, "pills_per_dose": m.pills_per_dose,
+        "active": "yes" if m.active else "no",
+    }
+    if s.as_needed:
+        record.update(min_interval_minutes=s.min_interval_minutes, max_per_day=s.max_per_day)
+    return record

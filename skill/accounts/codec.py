@@ -62,6 +62,7 @@ def audit_to_dict(a: AuditEntry) -> dict[str, Any]:
 
 
 def audit_from_dict(d: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(id=str(d["id"]), who=str(d["who"]), when=datetime.strptime(str(d["when"]), AUDIT_TIME_FORMAT).replace(tzinfo=UTC),
+    when = datetime.strptime(str(d["when"]), AUDIT_TIME_FORMAT).replace(tzinfo=UTC)
+    return AuditEntry(id=str(d["id"]), who=str(d["who"]), when=when,
                       recipient_id=str(d["recipient_id"]), entity=str(d["entity"]), action=str(d["action"]),
                       before=d.get("before"), after=d.get("after"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.dispatch_components.request_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
 from skill.alexa.reply import LAST_KEY
 from skill.alexa.turn import TURN_KEY, Deps, Turn, session
@@ -24,7 +24,7 @@ def request_kind(handler_input: HandlerInput) -> str:
     return f"{kind}:{intent}" if intent else kind
 
 
-class LoadTurn(AbstractRequestInterceptor):  # type: ignore[misc]
+class LoadTurn(AbstractRequestInterceptor):
     """Who is speaking and their day, read once: the link from the session (or one read on its first turn),
     then the person's profile, medicines, doses and voice state in one more."""
 
@@ -32,7 +32,7 @@ class LoadTurn(AbstractRequestInterceptor):  # type: ignore[misc]
         self.deps = deps
 
     def process(self, handler_input: HandlerInput) -> None:
-        envelope = handler_input.request_envelope
+        envelope: Any = handler_input.request_envelope
         system = envelope.context.system
         person = getattr(system, "person", None)
         turn = Turn(
@@ -66,13 +66,26 @@ def remember_link(handler_input: HandlerInput, alexa_id: str, recipient_id: str 
     session(handler_input)[LINK_KEY] = {"alexa_id": alexa_id, "recipient_id": recipient_id}
 
 
-class RememberAnswer(AbstractResponseInterceptor):  # type: ignore[misc]
+class RememberAnswer(AbstractResponseInterceptor):
     """Keeps the last thing said in the session, for "say that again" (not on a repeat itself)."""
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         turn = handler_input.attributes_manager.request_attributes.get(TURN_KEY)
-        if turn is None or not turn.said or handler_input.request_envelope.session is None:
+        if not isinstance(turn, Turn) or not turn.said or handler_input.request_envelope.session is None:
             return
         if turn.said.get("repeat"):
             return
         session(handler_input)[LAST_KEY] = dict(turn.said)
+
+
+class StartApiBudget(AbstractRequestInterceptor):
+    """Gives this turn's outside calls (Reminders, Settings) one shared time budget."""
+
+    def __init__(self, api_client: Any, budget_seconds: float) -> None:
+        self.api_client = api_client
+        self.budget_seconds = budget_seconds
+
+    def process(self, handler_input: HandlerInput) -> None:
+        start = getattr(self.api_client, "start_turn", None)
+        if start is not None:
+            start(self.budget_seconds)

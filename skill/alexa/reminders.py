@@ -19,18 +19,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ask_sdk_core.exceptions import ApiClientException
-from ask_sdk_model.services import ApiClient, ApiClientRequest
-from ask_sdk_model.services.reminder_management import (
-    AlertInfo,
-    PushNotification,
-    PushNotificationStatus,
-    Recurrence,
-    ReminderRequest,
-    SpokenInfo,
-    SpokenText,
-    Trigger,
-    TriggerType,
-)
+from ask_sdk_model.services.api_client import ApiClient
+from ask_sdk_model.services.api_client_request import ApiClientRequest
+from ask_sdk_model.services.reminder_management.alert_info import AlertInfo
+from ask_sdk_model.services.reminder_management.push_notification import PushNotification
+from ask_sdk_model.services.reminder_management.push_notification_status import PushNotificationStatus
+from ask_sdk_model.services.reminder_management.recurrence import Recurrence
+from ask_sdk_model.services.reminder_management.reminder_request import ReminderRequest
+from ask_sdk_model.services.reminder_management.spoken_info import SpokenInfo
+from ask_sdk_model.services.reminder_management.spoken_text import SpokenText
+from ask_sdk_model.services.reminder_management.trigger import Trigger
+from ask_sdk_model.services.reminder_management.trigger_type import TriggerType
 from ask_sdk_model.services.service_exception import ServiceException
 
 from skill.alexa.speech import clock, medicine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
 from skill.alexa.speech import ssml
 from skill.alexa.turn import session, turn_of

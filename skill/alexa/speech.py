@@ -87,6 +87,15 @@ def when(at: datetime, now: datetime, locale: str) -> str:
     return f"{said} on {at_local.strftime('%A')} {part}"
 
 
+def time_of_day(at: datetime, locale: str) -> str:
+    """A daily time without a day: en-GB "8 in the morning", "half past 8 in the evening"; en-US "8 AM"."""
+    said = clock(at, locale)
+    if is_us(locale) or said in ("midday", "midnight"):
+        return said
+    part = _part_of_day(at)
+    return f"{said} at night" if part == "night" else f"{said} in the {part}"
+
+
 def dose_words(dose_text: str, locale: str) -> str:
     """ "5 mg" -> "5 milligrams", so Alexa never reads out an abbreviation."""
     def expand(match: re.Match[str]) -> str:

@@ -79,26 +79,34 @@ class Turn:
         return self.doses(start, end)
 
     def recent_doses(self) -> list[Dose]:
-        """From 24 hours ago to the end of today: what the dose book needs to pick a dose to log."""
-        _, end = day_window(self.local_now.date(), self.recipient.tz)
-        return self.doses(min(self.now - LOOKBACK, day_window(self.local_now.date(), self.recipient.tz)[0]), end)
+        """From 24 hours ago (or midnight, if earlier) to the end of today: for as-needed limits."""
+        start, end = day_window(self.local_now.date(), self.recipient.tz)
+        return self.doses(min(self.now - LOOKBACK, start), end)
 
     def view_since(self) -> datetime:
         return self.now - LOOKBACK - timedelta(hours=2)
 
 
 def turn_of(handler_input: HandlerInput) -> Turn:
-    turn: Turn = handler_input.attributes_manager.request_attributes[TURN_KEY]
+    turn = handler_input.attributes_manager.request_attributes[TURN_KEY]
+    assert isinstance(turn, Turn)
     return turn
 
 
 def session(handler_input: HandlerInput) -> dict[str, Any]:
-    attributes: dict[str, Any] = handler_input.attributes_manager.session_attributes
+    """The session's attributes; out of session (e.g. a skill message) a throwaway dict."""
+    if handler_input.request_envelope.session is None:
+        return {}
+    attributes = handler_input.attributes_manager.session_attributes
+    if attributes is None:
+        attributes = {}
+        handler_input.attributes_manager.session_attributes = attributes
     return attributes
 
 
 def reminders_granted(handler_input: HandlerInput) -> bool:
-    user = handler_input.request_envelope.context.system.user
+    envelope: Any = handler_input.request_envelope
+    user = envelope.context.system.user
     scopes = getattr(getattr(user, "permissions", None), "scopes", None) or {}
     scope = scopes.get(REMINDERS_SCOPE)
     status = getattr(scope, "status", None)

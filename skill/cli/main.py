@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from skill import __version__, settings
-
-# (module, attribute): each area's commands live in their own module under skill/cli/.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("skill.cli.store_cmd", "store"),
-    ("skill.cli.recipients", "recipient"),
-    ("skill.cli.medications", "med"),
-    ("skill.cli.doses", "doses"),
-    ("skill.cli.doses", "log"),
-    ("skill.cli.contacts", "contact"),
-    ("skill.cli.sweep", "sweep"),
-    ("skill.cli.sweep", "notifications"),
-    ("skill.cli.users", "user"),
-    ("skill.cli.chat", "chat"),
-    ("skill.cli.serve", "serve"),
-)
+from skill.cli.chat import chat
+from skill.cli.contacts import contact
+from skill.cli.doses import doses, log
+from skill.cli.medications import med
+from skill.cli.recipients import recipient
+from skill.cli.serve import serve
+from skill.cli.store_cmd import store
+from skill.cli.sweep import notifications, sweep
+from skill.cli.users import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,11 +26,5 @@ def cli(ctx: click.Context, store_url: str | None) -> None:
     ctx.ensure_object(dict)["store_url"] = store_url or settings.default_store_url()
 
 
-for module_name, attribute in COMMANDS:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:  # an area not built yet
-        if exc.name != module_name:
-            raise
-        continue
-    cli.add_command(getattr(module, attribute))
+for command in (store, recipient, med, doses, log, contact, sweep, notifications, user, chat, serve):
+    cli.add_command(command)

@@ -77,10 +77,11 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_
         from skill.sweeper_thread import start_sweeper
 
         sweeper = start_sweeper(store)
-    from waitress import create_server
+    from waitress.server import create_server
 
     server = create_server(app, host=host, port=port, threads=8)
-    click.echo(f"DoseKeeper on http://{host}:{server.effective_port}  (Alexa endpoint: POST /alexa)")  # type: ignore[union-attr]
+    bound = getattr(server, "effective_port", port)  # the real port when --port 0 asked for any free one
+    click.echo(f"DoseKeeper on http://{host}:{bound}  (Alexa endpoint: POST /alexa)")
     try:
         server.run()
     except KeyboardInterrupt:

@@ -267,7 +267,8 @@ class Dose:
 
 
 def dose_id(medication_id: str, nominal_local: datetime) -> str:
-    return f"{medication_id}@{nominal_local.strftime('%Y%m%dT%H%M')}"
+    n = nominal_local  # formatted by hand: strftime dominated expanding a year of doses
+    return f"{medication_id}@{n.year:04d}{n.month:02d}{n.day:02d}T{n.hour:02d}{n.minute:02d}"
 
 
 CHANNELS = ("email", "sms", "webhook")

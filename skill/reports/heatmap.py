@@ -91,31 +91,31 @@ TOP = 34
 LEGEND_ROW = 22
 
 
-def _patterns() -> str:
+def _patterns(key: str) -> str:
     return (
         "<defs>"
-        '<pattern id="hm-stripes" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<pattern id="{key}-stripes" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#E69F00"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="2" stroke-opacity="0.55"/></pattern>'
-        '<pattern id="hm-cross" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<pattern id="{key}-cross" width="6" height="6" patternUnits="userSpaceOnUse">'
         '<rect width="6" height="6" fill="#D55E00"/>'
         '<path d="M0 0L6 6M6 0L0 6" stroke="#000" stroke-width="1.2" stroke-opacity="0.6"/></pattern>'
-        '<pattern id="hm-dots" width="5" height="5" patternUnits="userSpaceOnUse">'
+        f'<pattern id="{key}-dots" width="5" height="5" patternUnits="userSpaceOnUse">'
         '<rect width="5" height="5" fill="#BBBBBB"/><circle cx="2.5" cy="2.5" r="1.1" fill="#000"/></pattern>'
         "</defs>"
     )
 
 
-def _fill(style: Style) -> str:
-    return f"url(#hm-{style.pattern})" if style.pattern else style.fill
+def _fill(style: Style, key: str) -> str:
+    return f"url(#{key}-{style.pattern})" if style.pattern else style.fill
 
 
-def _cell(x: int, y: int, status: str, label: str) -> str:
+def _cell(x: int, y: int, status: str, label: str, key: str) -> str:
     style = STYLES[status]
     mark = (f'<text x="{x + CELL / 2}" y="{y + CELL - 4}" font-size="10" text-anchor="middle" '
             f'fill="#000" aria-hidden="true">{style.mark}</text>') if style.mark else ""
     return (f'<g><title>{escape(label)}: {escape(style.label)}</title>'
-            f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style)}" '
+            f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style, key)}" '
             f'stroke="#333" stroke-width="0.6"/>{mark}</g>')
 
 
@@ -127,19 +127,22 @@ def describe(data: HeatmapData) -> str:
     return (f"Doses from {data.days[0].isoformat()} to {data.days[-1].isoformat()}: " + ", ".join(parts) + ".")
 
 
-def render_heatmap_svg(data: HeatmapData, title: str = "Dose history") -> str:
-    """SVG with role="img", <title>/<desc>, per-cell titles and a legend; scales with its viewBox."""
+def render_heatmap_svg(data: HeatmapData, title: str = "Dose history", key: str = "hm") -> str:
+    """SVG with role="img", <title>/<desc>, per-cell titles and a legend; scales with its viewBox.
+
+    `key` prefixes the element ids, so two heatmaps on one page do not share ids.
+    """
     rows = max(len(data.times), 1)
     width = LEFT + len(data.days) * (CELL + GAP) + 10
     legend_y = TOP + rows * (CELL + GAP) + 12
     height = legend_y + LEGEND_ROW + 8
     width = max(width, 5 * 120 + LEFT)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="hm-title hm-desc" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{key}-title {key}-desc" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif">',
-        f'<title id="hm-title">{escape(title)}</title>',
-        f'<desc id="hm-desc">{escape(describe(data))}</desc>',
-        _patterns(),
+        f'<title id="{key}-title">{escape(title)}</title>',
+        f'<desc id="{key}-desc">{escape(describe(data))}</desc>',
+        _patterns(key),
     ]
     for col, day in enumerate(data.days):
         if day.day == 1 or col == 0 or day.weekday() == 0:
@@ -152,11 +155,11 @@ def render_heatmap_svg(data: HeatmapData, title: str = "Dose history") -> str:
         for col, day in enumerate(data.days):
             status = data.status(day, at)
             if status is not None:
-                out.append(_cell(LEFT + col * (CELL + GAP), y, status, f"{day.isoformat()} {at}"))
+                out.append(_cell(LEFT + col * (CELL + GAP), y, status, f"{day.isoformat()} {at}", key))
     x = LEFT
     for status in ("taken", "late", "missed", "skipped", "pending"):
         style = STYLES[status]
-        out.append(f'<rect x="{x}" y="{legend_y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style)}" '
+        out.append(f'<rect x="{x}" y="{legend_y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style, key)}" '
                    f'stroke="#333" stroke-width="0.6"/>')
         if style.mark:
             out.append(f'<text x="{x + CELL / 2}" y="{legend_y + CELL - 4}" font-size="10" text-anchor="middle" '

@@ -7,8 +7,9 @@ every implementation (`sqlite/<area>.py`, `dynamodb/<area>.py`).
 from skill.store.accounts import AccountStore
 from skill.store.alerts import AlertStore
 from skill.store.core import CoreStore
+from skill.store.feeds import FeedStore
 from skill.store.voice import VoiceStore
 
 
-class Store(CoreStore, AlertStore, VoiceStore, AccountStore):
+class Store(CoreStore, AlertStore, VoiceStore, AccountStore, FeedStore):
     """A complete store; see the area interfaces for each method's promise."""

@@ -29,7 +29,9 @@ def utc_text(value: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, UTC_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z (3.11+) and is several times faster than strptime, which
+    # dominated cohort reports over 90 days of doses.
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def opt_utc_text(value: datetime | None) -> str | None:

@@ -62,6 +62,10 @@ class InteractionModel:
         return text
 
 
+def available_locales(directory: Path | None = None) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in (directory or MODELS_DIR).glob("??-??.json")))
+
+
 def model_path(locale: str, directory: Path | None = None) -> Path:
     return (directory or MODELS_DIR) / f"{locale}.json"
 

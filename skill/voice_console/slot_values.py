@@ -35,8 +35,10 @@ _AMOUNT = rf"(?:{NUMBER_PATTERN}|an?|a\s+couple\s+of|a\s+few)"
 _PART = rf"(?:{_AMOUNT}\s+{_UNIT}(?:\s+and\s+a\s+half)?|half\s+an?\s+{_UNIT}|(?:a\s+)?quarter\s+of\s+an?\s+{_UNIT})"
 DURATION_PATTERN = rf"{_PART}(?:\s+(?:and\s+)?{_PART})*"
 
-_HOUR = rf"(?:\d{{1,2}}|{'|'.join([*DIGIT_WORDS, *TEENS][1:])})"
-_MINUTE = rf"(?:\d{{2}}|oh\s+(?:{'|'.join(list(DIGIT_WORDS)[3:])})|(?:{'|'.join([*TEENS, *TENS])})(?:\s+(?:{'|'.join(list(DIGIT_WORDS)[3:])}))?)"
+_ONE_TO_NINE = "|".join(w for w, v in DIGIT_WORDS.items() if v > 0)
+_TEENS_TENS = "|".join([*TEENS, *TENS])
+_HOUR = rf"(?:\d{{1,2}}|{_ONE_TO_NINE}|{'|'.join(TEENS)})"
+_MINUTE = rf"(?:\d{{2}}|oh\s+(?:{_ONE_TO_NINE})|(?:{_TEENS_TENS})(?:\s+(?:{_ONE_TO_NINE}))?)"
 _PERIOD = r"(?:am|pm|o'clock|in\s+the\s+morning|in\s+the\s+afternoon|in\s+the\s+evening|at\s+night|tonight)"
 _CLOCK = rf"(?:\d{{1,2}}:\d{{2}}|{_HOUR}(?:\s+{_MINUTE})?)"
 _PAST = rf"(?:half\s+past|quarter\s+past|quarter\s+to|{NUMBER_PATTERN}\s+(?:minutes\s+)?(?:past|to))\s+{_HOUR}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_AM_PM = re.compile(r"\b([ap])\.\s?m\.?(?=\s|$)")
+_AM_PM = re.compile(r"(?<![a-z])([ap])\.\s?m\.?(?![a-z])")
 _GLUED_AM_PM = re.compile(r"\b(\d{1,2}(?::\d{2})?)([ap]m)\b")
 _KEEP = re.compile(r"[^a-z0-9':\s]")
 _STRAY_COLON = re.compile(r"(?<!\d):|:(?!\d)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
@@ -42,6 +42,8 @@ def load_user(store: Store) -> None:
 def require_login() -> ResponseReturnValue | None:
     """A blueprint's before_request: pages are private unless a route says otherwise."""
     if current_user() is None:
+        if request.path.endswith(".json"):  # a polling script wants a status, not the sign-in page
+            abort(401, description="Sign in again.")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
 

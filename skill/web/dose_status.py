@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from skill.doses import EARLY_WINDOW
 from skill.domain.models import Dose, Recipient
+from skill.doses import EARLY_WINDOW
 from skill.reports.adherence import Outcome, classify
 
 LABELS = {

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from skill.accounts.access import can_edit
-from skill.doses import choose_dose_to_log, doses_on, log_dose
 from skill.domain.models import LogSource, Medication, Recipient
+from skill.doses import choose_dose_to_log, doses_on, log_dose
 from skill.store.base import Store
 from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig

@@ -137,7 +137,7 @@ def test_bad_input_exits_2_with_one_line_and_leaves_the_store_unchanged(db: str,
     result = CliRunner().invoke(cli, ["--store", db, *[a.replace("{rid}", rid) for a in args]])
     assert result.exit_code == 2, result.output
     assert message in result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
     assert (store.list_recipients(), store.list_medications(rid, include_stopped=True)) == snapshot
     assert before  # the file existed before the failed command

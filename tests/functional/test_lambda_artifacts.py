@@ -24,6 +24,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from skill import settings
+from skill.settings import WEBHOOK_SECRET_ARN
 from skill.store.dynamodb import DynamoStore
 from tests.factories import medication, recipient
 
@@ -85,7 +86,7 @@ class Deployment:
     webhook_secret_arn: str
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)  # type: ignore[call-overload]
 
     def store(self) -> DynamoStore:
         return DynamoStore(self.table, self.client("dynamodb"))
@@ -97,7 +98,7 @@ class Deployment:
             settings.STORE: f"dynamodb://{self.table}", settings.TABLE: self.table,
             settings.SKILL_ID: SKILL_ID, settings.SES_FROM: "alerts@example.org",
             settings.SECRET_ARN: self.session_secret_arn,
-            "DOSEKEEPER_WEBHOOK_SECRET_ARN": self.webhook_secret_arn,
+            WEBHOOK_SECRET_ARN: self.webhook_secret_arn,
             settings.POWERTOOLS_SERVICE_NAME: "dosekeeper", "POWERTOOLS_LOG_LEVEL": "INFO",
         }
 
@@ -211,6 +212,7 @@ def test_alexa_request_from_another_skill_is_refused(artefact: Path, deployment:
     # THEN it gets no answer: the function fails instead of speaking for someone else's skill
     assert invocation.returncode != 0
     assert invocation.result is None
+    assert "Skill ID Verification failed" in invocation.output
 
 
 def test_scheduled_sweep_runs_from_the_artefact(artefact: Path, deployment: Deployment) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,12 +13,11 @@ from botocore.exceptions import ClientError
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
 from skill.store import codec
 from skill.store.core import CoreStore, LogOutcome, RecipientView
-from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.base import DOSE_PREFIX, DynamoBase
 from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
 
 PROFILE = "~PROFILE"
 MED_PREFIX = "~MED#"
-DOSE_PREFIX = "DOSE#"
 LINK_POINTER = "~LINKCODE"
 PLAN_PARTITION = "PLAN"
 _UNPLANNED = "0000"  # sorts before every instant: a medication never planned is always due for planning
@@ -38,6 +38,17 @@ def _dose_item(dose: Dose) -> dict[str, Any]:
 
 def _dose(values: dict[str, Any]) -> Dose:
     return codec.dose_from_dict(values)
+
+
+def view_from_partition(groups: dict[str, list[dict[str, Any]]]) -> RecipientView | None:
+    """A RecipientView from the items of `DynamoBase.recipient_partition` (other areas read their own types)."""
+    profiles = groups.get("recipient")
+    if not profiles:
+        return None
+    meds = sorted((codec.medication_from_dict(i) for i in groups.get("medication", [])),
+                  key=lambda m: (m.name.casefold(), m.id))
+    doses = tuple(_dose(i) for i in groups.get("dose", []))
+    return RecipientView(recipient=codec.recipient_from_dict(profiles[0]), medications=tuple(meds), doses=doses)
 
 
 class DynamoCore(DynamoBase, CoreStore):
@@ -203,7 +214,11 @@ class DynamoCore(DynamoBase, CoreStore):
 
     def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
                                   end: datetime) -> dict[str, list[Dose]]:
-        return {rid: self.list_doses(rid, start, end) for rid in recipient_ids}
+        # One Query per recipient (a partition each), run a few at a time: the calls are I/O-bound and
+        # boto3 clients are thread-safe. Never one request per recipient per day.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = pool.map(lambda rid: self.list_doses(rid, start, end), recipient_ids)
+            return dict(zip(recipient_ids, found, strict=True))
 
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:
@@ -269,24 +284,7 @@ class DynamoCore(DynamoBase, CoreStore):
         return True
 
     def load_recipient_view(self, recipient_id: str, since: datetime) -> RecipientView | None:
-        recipient: Recipient | None = None
-        meds: list[Medication] = []
-        doses: list[Dose] = []
-        for item in self.table.query_all(
-                KeyConditionExpression="PK = :pk AND SK >= :since",
-                ExpressionAttributeValues={":pk": to_value(rec_pk(recipient_id)),
-                                           ":since": to_value(DOSE_PREFIX + codec.utc_text(since))}):
-            kind = item.get("type")
-            if kind == "dose":
-                doses.append(_dose(item))
-            elif kind == "medication":
-                meds.append(codec.medication_from_dict(item))
-            elif kind == "recipient":
-                recipient = codec.recipient_from_dict(item)
-        if recipient is None:
-            return None
-        meds.sort(key=lambda m: (m.name.casefold(), m.id))
-        return RecipientView(recipient=recipient, medications=tuple(meds), doses=tuple(doses))
+        return view_from_partition(self.recipient_partition(recipient_id, since))
 
     # -- link codes ---------------------------------------------------------------------------------
     def put_link_code(self, code: LinkCode) -> None:

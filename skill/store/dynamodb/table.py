@@ -1,13 +1,28 @@
 """The one DynamoDB table: its definition, key formats, and the low-level item helpers every area uses.
 
-Item types (kept in step with the comment beside the table in template.yaml):
+Item types (kept in step with the comment beside the table in template.yaml; each area's module says more):
 
-    recipient profile  PK=REC#<rid>   SK=~PROFILE            GSI2: ORG#<org> / <name>#<rid>
-    organisation       PK=ORG#<org>   SK=~ORG                GSI2: ORGS / <org>
-    medication         PK=REC#<rid>   SK=~MED#<mid>          GSI2 (active only): PLAN / <planned until>#<rid>#<mid>
-    dose               PK=REC#<rid>   SK=DOSE#<due utc>#<id> GSI1 (pending only): DUE#<utc hour> / <due>#<rid>#<id>
-    current link code  PK=REC#<rid>   SK=~LINKCODE
-    link code          PK=CODE#<code> SK=CODE                TTL expires_at
+    recipient profile   PK=REC#<rid>        SK=~PROFILE               GSI2: ORG#<org> / <name>#<rid>
+    organisation        PK=ORG#<org>        SK=~ORG                   GSI2: ORGS / <org>
+    medication          PK=REC#<rid>        SK=~MED#<mid>             GSI2 (active only): PLAN / <until>#<rid>#<mid>
+    dose                PK=REC#<rid>        SK=DOSE#<utc iso>#<did>   GSI1 (pending): DUE#<utc hour> / <utc>#<rid>#<did>
+                                                                      GSI2 (missed): MISSED#<shard> / <utc>#<rid>#<did>
+    current link code   PK=REC#<rid>        SK=~LINKCODE
+    link code           PK=CODE#<code>      SK=CODE                   TTL expires_at
+    voice state         PK=REC#<rid>        SK=~VOICE                 flags, one rt#<key> per reminder token
+    alexa link          PK=ALEXA#<user>     SK=LINK                   (user = Alexa user or voice-profile person id)
+    link attempts       PK=ALEXA#<user>     SK=ATTEMPTS               TTL expires_at
+    contact             PK=ALERTS#<rid>     SK=CONTACT#<cid>
+    outbox row          PK=ALERTS#<rid>     SK=OUTBOX#<did>#<kind>#<cid>
+                                                                      GSI2 (open): OUTBOX#<shard> / <next try>#<key>; TTL
+    sweep checkpoint    PK=SWEEP            SK=CHECKPOINT
+    user                PK=USER#<uid>       SK=USER                   GSI2: USERS#<org> / <email>
+    email pointer       PK=EMAIL#<email>    SK=EMAIL                  (unique emails: written with attribute_not_exists)
+    access token        PK=TOKEN#<sha256>   SK=TOKEN                  GSI2: TOKENS#<uid> / <created>#<sha256>
+    invitation          PK=INVITE#<sha256>  SK=INVITE                 TTL expires_at
+    audit entry         PK=AUDIT#<rid>      SK=<when>#<id>
+    feed token          PK=FEED#<sha256>    SK=FEED
+    feed pointer        PK=REC#<rid>        SK=~FEED
 
 Doses sort before the `~` items, so one Query from `DOSE#<since>` returns a person's upcoming doses and
 their profile and medications together: the voice turn's single read.

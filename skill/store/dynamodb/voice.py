@@ -18,10 +18,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.domain.models import Dose, Medication, Recipient
 from skill.store import codec
-from skill.store.core import RecipientView
 from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.core import view_from_partition
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
 from skill.store.voice import (
     LINK_FAILURE_WINDOW,
@@ -37,8 +36,7 @@ from skill.store.voice import (
 )
 
 VOICE_SK = "~VOICE"
-TOKEN_PREFIX = "rt#"
-_DOSE_PREFIX = "DOSE#"
+TOKEN_PREFIX = "rt#"  # noqa: S105 - an attribute prefix, not a secret
 _ATTEMPT_RETRIES = 5
 
 
@@ -125,28 +123,12 @@ class DynamoVoice(DynamoBase, VoiceStore):
 
     # -- voice state ----------------------------------------------------------------------------------
     def load_voice_view(self, recipient_id: str, since: datetime) -> VoiceView | None:
-        # The same single Query as the core's load_recipient_view, also keeping the ~VOICE item.
-        recipient: Recipient | None = None
-        meds: list[Medication] = []
-        doses: list[Dose] = []
-        voice: dict[str, Any] | None = None
-        for item in self.table.query_all(
-                KeyConditionExpression="PK = :pk AND SK >= :since",
-                ExpressionAttributeValues={":pk": to_value(rec_pk(recipient_id)),
-                                           ":since": to_value(_DOSE_PREFIX + codec.utc_text(since))}):
-            kind = item.get("type")
-            if kind == "dose":
-                doses.append(codec.dose_from_dict(item))
-            elif kind == "medication":
-                meds.append(codec.medication_from_dict(item))
-            elif kind == "recipient":
-                recipient = codec.recipient_from_dict(item)
-            elif kind == "voice":
-                voice = item
-        if recipient is None:
+        # The core's single Query, also keeping the ~VOICE item that lives in the same partition.
+        groups = self.recipient_partition(recipient_id, since)
+        view = view_from_partition(groups)
+        if view is None:
             return None
-        meds.sort(key=lambda m: (m.name.casefold(), m.id))
-        view = RecipientView(recipient=recipient, medications=tuple(meds), doses=tuple(doses))
+        voice = groups.get("voice", [None])[0]
         return VoiceView(view=view, state=state_from_item(recipient_id, voice))
 
     def get_voice_state(self, recipient_id: str) -> VoiceState:

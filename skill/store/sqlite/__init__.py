@@ -1,19 +1,21 @@
 """The embedded store: one SQLite file, for self-hosting and tests."""
 
 from skill.store.base import Store
-from skill.store.sqlite import accounts, alerts, core, voice
+from skill.store.sqlite import accounts, alerts, core, feeds, voice
 from skill.store.sqlite.accounts import SqliteAccounts
 from skill.store.sqlite.alerts import SqliteAlerts
 from skill.store.sqlite.core import SqliteCore
+from skill.store.sqlite.feeds import SqliteFeeds
 from skill.store.sqlite.voice import SqliteVoice
 
 
-class SqliteStore(SqliteCore, SqliteAlerts, SqliteVoice, SqliteAccounts, Store):
+class SqliteStore(SqliteCore, SqliteAlerts, SqliteVoice, SqliteAccounts, SqliteFeeds, Store):
     migrations = (
         ("core", core.MIGRATIONS),
         ("alerts", alerts.MIGRATIONS),
         ("voice", voice.MIGRATIONS),
         ("accounts", accounts.MIGRATIONS),
+        ("feeds", feeds.MIGRATIONS),
     )
 
 

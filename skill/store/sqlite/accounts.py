@@ -51,8 +51,9 @@ class SqliteAccounts(SqliteBase, AccountStore):
             raise ConflictError("an account with that email already exists") from exc
 
     def _users(self, where: str, params: tuple[object, ...]) -> list[User]:
+        """`where` is always one of this class's own constant clauses; values go in `params`."""
         rows = self.query(
-            "SELECT u.data, u.failed_logins, u.locked_until,"
+            "SELECT u.data, u.failed_logins, u.locked_until,"  # noqa: S608
             " (SELECT json_group_array(recipient_id) FROM user_recipients r WHERE r.user_id = u.id) AS rids"
             f" FROM users u WHERE {where} ORDER BY u.email", params)
         users = []

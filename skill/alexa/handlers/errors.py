@@ -1,0 +1,27 @@
+"""The one kind exception handler: whatever broke, the person hears a gentle sentence, never silence."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model.response import Response
+
+from skill.alexa.speech import ssml
+
+logger = logging.getLogger("dosekeeper.alexa")
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class KindErrorHandler(AbstractExceptionHandler):
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        # The type only: messages and tracebacks can carry medicine names.
+        logger.error("voice turn failed", extra={"error": type(exception).__name__})
+        builder = handler_input.response_builder
+        builder.speak(ssml(SORRY, "medium")).ask(ssml("What would you like to do?", "medium"))
+        response: Response = builder.response
+        return response

@@ -1,0 +1,54 @@
+"""`POST /alexa` for self-hosting: verify the request is Alexa's, then run it through the same skill as Lambda.
+
+Any verification failure is HTTP 400 with a JSON error that says nothing about why (the reason is logged,
+without request content), so a forger learns nothing and the skill never sees the request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model.request_envelope import RequestEnvelope
+from flask import Blueprint, Response, request
+
+from skill.alexa.verification import RequestVerifier, VerificationError, verify_request
+
+logger = logging.getLogger("dosekeeper.alexa.http")
+
+
+def _json(data: Any, status: int) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+def alexa_blueprint(skill: CustomSkill, verifiers: Sequence[RequestVerifier]) -> Blueprint:
+    """`verifiers=[]` only for `--allow-unsigned` on a loopback address (the CLI enforces that)."""
+    blueprint = Blueprint("alexa", __name__)
+    serializer = DefaultSerializer()
+
+    @blueprint.post("/alexa")
+    def alexa() -> Response:
+        body = request.get_data(cache=False)
+        try:
+            envelope_data = verify_request(verifiers, dict(request.headers), body)
+        except VerificationError as exc:
+            logger.warning("alexa request refused", extra={"reason": exc.reason})
+            return _json({"error": "bad request"}, 400)
+        try:
+            envelope = serializer.deserialize(json.dumps(envelope_data), RequestEnvelope)
+        except Exception:
+            return _json({"error": "bad request"}, 400)
+        if envelope is None or envelope.request is None or envelope.context is None:
+            return _json({"error": "bad request"}, 400)
+        try:
+            response = skill.invoke(request_envelope=envelope, context=None)
+        except Exception as exc:
+            logger.warning("alexa request not handled", extra={"error": type(exc).__name__})
+            return _json({"error": "bad request"}, 400)
+        return _json(serializer.serialize(response), 200)
+
+    return blueprint

@@ -1,0 +1,87 @@
+"""The application factory: `create_app(store, config)` builds the whole web app around one store."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+
+from skill.store.base import Store
+from skill.web import csrf
+from skill.web.account import account_blueprint
+from skill.web.api import api_blueprint
+from skill.web.auth import auth_blueprint, current_user, load_user
+from skill.web.config import WebConfig
+from skill.web.coordinator import coordinator_blueprint
+from skill.web.history import history_blueprint
+from skill.web.recipient import recipient_blueprint
+from skill.web.today import today_blueprint
+
+__all__ = ["WebConfig", "create_app"]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def create_app(store: Store, config: WebConfig | None = None) -> Flask:
+    config = config or WebConfig(secret_key=secrets.token_hex(32))
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        SESSION_COOKIE_NAME="__Host-dosekeeper" if config.secure_cookies else "dosekeeper",
+        PERMANENT_SESSION_LIFETIME=config.session_lifetime,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.extensions["dosekeeper.store"] = store
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+
+    @app.before_request
+    def before() -> None:
+        csrf.check_csrf(config.csrf_exempt_prefixes)
+        load_user(store)
+
+    @app.after_request
+    def headers(response: Any) -> Any:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        return {"csrf_token": csrf.csrf_token, "me": current_user()}
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        return jsonify(status="ok")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith("/api/") or request.path.endswith(".json"):
+            # The REST API's error shape, so routing errors (404, 405) read like the API's own.
+            name = (exc.name or "error").lower().replace(" ", "_")
+            return jsonify(error=name, message=exc.description, fields=[]), exc.code or 500
+        return render_template("error.html", error=exc), exc.code or 500
+
+    app.register_blueprint(auth_blueprint(store, config, limiter))
+    app.register_blueprint(today_blueprint(store, config))
+    app.register_blueprint(recipient_blueprint(store, config))
+    app.register_blueprint(history_blueprint(store, config))
+    app.register_blueprint(coordinator_blueprint(store, config))
+    app.register_blueprint(account_blueprint(store, config))
+    app.register_blueprint(api_blueprint(store, clock=config.clock))
+    return app

@@ -1,0 +1,149 @@
+"""Typed sentences are heard as Alexa would hear them: the right intent, and slot values in Alexa's formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.voice_console.matcher import UtteranceMatcher
+from skill.voice_console.model import SlotTypeValue, load_model
+from skill.voice_console.resolution import dynamic_types, is_match, resolve
+from skill.voice_console.slot_values import parse_duration, parse_number, parse_time
+from skill.voice_console.text import normalise, strip_wake_words
+
+GB = UtteranceMatcher(load_model("en-GB"))
+US = UtteranceMatcher(load_model("en-US"))
+
+
+def heard(matcher: UtteranceMatcher, text: str) -> tuple[str, dict[str, str]] | None:
+    match = matcher.match(text)
+    return None if match is None else (match.intent, {k: v.value for k, v in match.slots.items()})
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("I took my metformin", "LogDoseIntent", {"medication": "metformin"}),
+    ("I've had my tablets", "LogDoseIntent", {}),
+    ("I took two paracetamol", "LogDoseIntent", {"count": "2", "medication": "paracetamol"}),
+    ("Alexa, tell Dose Keeper I took it.", "LogDoseIntent", {}),
+    ("Did I take my heart pill?", "CheckDoseIntent", {"medication": "heart pill"}),
+    ("did I take my pills today", "CheckDoseIntent", {}),
+    ("have I had my heart pill", "CheckDoseIntent", {"medication": "heart pill"}),
+    ("What's my next dose?", "NextDoseIntent", {}),
+    ("when is my next medicine", "NextDoseIntent", {}),
+    ("what medicines do I take", "ListMedicationsIntent", {}),
+    ("How many pills do I have left?", "PillsLeftIntent", {}),
+    ("how many ramipril have I got left", "PillsLeftIntent", {"medication": "ramipril"}),
+    ("I'm skipping my aspirin today", "SkipDoseIntent", {"medication": "aspirin"}),
+    ("remind me in 15 minutes", "SnoozeIntent", {"duration": "PT15M"}),
+    ("remind me in half an hour", "SnoozeIntent", {"duration": "PT30M"}),
+    ("my code is four eight two nine one three", "LinkAccountIntent", {"code": "482913"}),
+    ("My code is 482913", "LinkAccountIntent", {"code": "482913"}),
+    ("slower please", "SlowerIntent", {}),
+    ("speak more slowly", "SlowerIntent", {}),
+    ("yes", "AMAZON.YesIntent", {}),
+    ("no, not yet", "AMAZON.NoIntent", {}),
+    ("say that again", "AMAZON.RepeatIntent", {}),
+    ("stop", "AMAZON.StopIntent", {}),
+    ("add ramipril 5 mg at 8 am", "AddMedicationIntent",
+     {"medication": "ramipril", "doseAmount": "5", "doseUnit": "mg", "time": "08:00"}),
+])
+def test_british_sentences_are_heard_as_the_right_intent(text: str, intent: str, slots: dict[str, str]) -> None:
+    # GIVEN the en-GB model  WHEN a sentence is typed  THEN it is heard as Alexa would hear it
+    assert heard(GB, text) == (intent, slots)
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("I took my meds", "LogDoseIntent", {}),
+    ("I just took my lisinopril", "LogDoseIntent", {"medication": "lisinopril"}),
+    ("did I take my meds today", "CheckDoseIntent", {}),
+    ("do I need a refill on my atorvastatin", "PillsLeftIntent", {"medication": "atorvastatin"}),
+    ("what meds am I on", "ListMedicationsIntent", {}),
+    ("I'm gonna skip my aspirin", "SkipDoseIntent", {"medication": "aspirin"}),
+])
+def test_american_sentences_are_heard_as_the_right_intent(text: str, intent: str, slots: dict[str, str]) -> None:
+    assert heard(US, text) == (intent, slots)
+
+
+def test_a_sentence_the_model_does_not_know_is_not_forced_onto_an_intent() -> None:
+    # THEN the console sends AMAZON.FallbackIntent for it, as Alexa does
+    assert GB.match("what's the weather like in Leeds") is None
+
+
+def test_a_literal_sample_beats_a_slot_that_would_swallow_the_words() -> None:
+    # "pills today" must not become a medicine called "pills today"
+    match = GB.match("did I take my pills today")
+    assert match is not None and match.slots == {}
+
+
+def test_a_slot_asked_for_in_a_dialog_is_filled_from_the_slot_samples() -> None:
+    # GIVEN Alexa asked "What time of day do you take it?"  WHEN the answer comes
+    fills = GB.match_slot("AddMedicationIntent", "time", "every day at half past eight in the evening")
+    # THEN the time slot has Alexa's 24-hour value
+    assert fills["time"].value == "20:30"
+    amount = GB.match_slot("AddMedicationIntent", "doseAmount", "five milligrams")
+    assert (amount["doseAmount"].value, amount["doseUnit"].value) == ("5", "milligrams")
+
+
+@pytest.mark.parametrize(("spoken", "value"), [
+    ("four eight two nine one three", "482913"), ("double four one two three five", "441235"),
+    ("forty eight twenty nine thirteen", "482913"), ("48 29 13", "482913"), ("twenty five", "25"),
+    ("two", "2"), ("one hundred and twenty", "120"), ("two thousand five hundred", "2500"),
+])
+def test_numbers_arrive_as_digits(spoken: str, value: str) -> None:
+    assert parse_number(spoken) == value
+
+
+@pytest.mark.parametrize(("spoken", "value"), [
+    ("15 minutes", "PT15M"), ("fifteen minutes", "PT15M"), ("half an hour", "PT30M"),
+    ("an hour and a half", "PT1H30M"), ("1 hour and 30 minutes", "PT1H30M"), ("a minute", "PT1M"),
+    ("10 mins", "PT10M"), ("two days", "P2D"), ("a week", "P1W"), ("a quarter of an hour", "PT15M"),
+])
+def test_durations_arrive_as_iso_8601(spoken: str, value: str) -> None:
+    assert parse_duration(spoken) == value
+
+
+@pytest.mark.parametrize(("spoken", "value"), [
+    ("8 am", "08:00"), ("20:30", "20:30"), ("8:30 pm", "20:30"), ("eight thirty in the evening", "20:30"),
+    ("half past eight", "08:30"), ("quarter to nine", "08:45"), ("ten past seven in the evening", "19:10"),
+    ("eight oh five", "08:05"), ("noon", "12:00"), ("midnight", "00:00"), ("12 am", "00:00"),
+    ("this evening", "EV"), ("in the morning", "MO"), ("eight o'clock", "08:00"),
+])
+def test_times_arrive_as_24_hour_clock_or_part_of_day(spoken: str, value: str) -> None:
+    assert parse_time(spoken) == value
+
+
+def test_times_that_do_not_exist_are_not_invented() -> None:
+    assert parse_time("25:00") is None
+    assert parse_time("sometime") is None
+
+
+def test_typing_is_normalised_like_speech() -> None:
+    assert normalise("I’ve had my Tablets, 8A.M.!") == "i've had my tablets 8 am"
+    assert strip_wake_words("alexa ask dose keeper if i took my tablets") == "i took my tablets"
+
+
+def test_medicine_names_resolve_through_synonyms_like_alexa_entity_resolution() -> None:
+    # GIVEN the model's medicine names
+    static = {"MedicationName": load_model("en-GB").slot_types["MedicationName"]}
+    # WHEN a brand name is heard  THEN it resolves to the medicine's id
+    found = resolve("Lipitor", "MedicationName", "skill-1", static, {})
+    (authority,) = found["resolutionsPerAuthority"]
+    assert authority["status"]["code"] == "ER_SUCCESS_MATCH"
+    assert authority["values"][0]["value"] == {"name": "atorvastatin", "id": "ATORVASTATIN"}
+    assert authority["authority"] == "amzn1.er-authority.echo-sdk.skill-1.MedicationName"
+    # AND a word that is no medicine is reported as no match, for the skill's own fuzzy matching
+    assert not is_match(resolve("metfornin", "MedicationName", "skill-1", static, {}))
+
+
+def test_the_persons_own_medicines_resolve_first_under_the_dynamic_authority() -> None:
+    # GIVEN the skill sent Dialog.UpdateDynamicEntities with the person's medicines
+    own = {"id": "med_1", "name": {"value": "Ramipril", "synonyms": ["heart pill"]}}
+    dynamic = dynamic_types({"type": "Dialog.UpdateDynamicEntities", "updateBehavior": "REPLACE",
+                             "types": [{"name": "MedicationName", "values": [own]}]})
+    static: dict[str, tuple[SlotTypeValue, ...]] = {"MedicationName": (SlotTypeValue("RAMIPRIL", "ramipril"),)}
+    # WHEN "heart pill" is heard
+    found = resolve("heart pill", "MedicationName", "s", static, dynamic)["resolutionsPerAuthority"]
+    # THEN the dynamic authority comes first with the person's own medicine
+    assert found[0]["authority"] == "amzn1.er-authority.echo-sdk.dynamic.s.MedicationName"
+    assert found[0]["values"][0]["value"]["id"] == "med_1"
+    assert found[1]["status"]["code"] == "ER_SUCCESS_NO_MATCH"
+    assert dynamic_types({"type": "Dialog.UpdateDynamicEntities", "updateBehavior": "CLEAR"}) == {}
