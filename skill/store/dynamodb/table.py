@@ -14,7 +14,7 @@ Item types (kept in step with the comment beside the table in template.yaml; eac
     link attempts       PK=ALEXA#<user>     SK=ATTEMPTS               TTL expires_at
     contact             PK=ALERTS#<rid>     SK=CONTACT#<cid>
     outbox row          PK=ALERTS#<rid>     SK=OUTBOX#<did>#<kind>#<cid>
-                                                                      GSI2 (open): OUTBOX#<shard> / <next try>#<key>; TTL
+                                                            GSI2 (open): OUTBOX#<shard> / <next try>#<key>; TTL
     sweep checkpoint    PK=SWEEP            SK=CHECKPOINT
     user                PK=USER#<uid>       SK=USER                   GSI2: USERS#<org> / <email>
     email pointer       PK=EMAIL#<email>    SK=EMAIL                  (unique emails: written with attribute_not_exists)
