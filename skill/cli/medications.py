@@ -29,7 +29,8 @@ def parse_interval(text: str) -> int:
 
 
 def medication_json(m: Medication) -> dict[str, object]:
-    return {"id": m.id, "name": m.name, "dose": m.dose_text, "instructions": m.instructions,
+    return {"id": m.id, "name": m.name, "also_called": list(m.also_called), "dose": m.dose_text,
+            "instructions": m.instructions,
             "active": m.active, "pill_count": m.pill_count, "refill_threshold": m.refill_threshold,
             "schedule": m.schedule.to_dict()}
 
@@ -44,6 +45,8 @@ def med() -> None:
 @click.option("--name", required=True)
 @click.option("--dose", "dose_text", default="", help='e.g. "500 mg"')
 @click.option("--instructions", default="", help='e.g. "with food"')
+@click.option("--also-called", "also_called", multiple=True,
+              help='What the person calls it, e.g. "heart pill" (repeatable); Alexa hears it as this medicine.')
 @click.option("--at", "times", multiple=True, help="Local time HH:MM; repeat for several.")
 @click.option("--days", default=None, help="Weekdays, e.g. mon,wed,fri.")
 @click.option("--every-n-days", type=int, default=1, show_default=True)
@@ -58,7 +61,8 @@ def med() -> None:
 @click.pass_context
 @friendly_errors
 def add(ctx: click.Context, recipient_id: str, name: str, dose_text: str, instructions: str,
-        times: tuple[str, ...], days: str | None, every_n_days: int, start: str | None, end: str | None,
+        also_called: tuple[str, ...], times: tuple[str, ...], days: str | None, every_n_days: int,
+        start: str | None, end: str | None,
         as_needed: bool, min_interval: str | None, max_per_day: int | None, pill_count: int | None,
         refill_threshold: int | None, as_json: bool) -> None:
     """Add a medication with its schedule."""
@@ -76,7 +80,7 @@ def add(ctx: click.Context, recipient_id: str, name: str, dose_text: str, instru
                         min_interval_minutes=interval, max_per_day=max_per_day)
     medication = Medication(id=new_id("med"), recipient_id=person.id, name=name, schedule=schedule,
                             dose_text=dose_text, instructions=instructions, pill_count=pill_count,
-                            refill_threshold=refill_threshold)
+                            refill_threshold=refill_threshold, also_called=also_called)
     if any(m.name.casefold() == medication.name.casefold() for m in store.list_medications(person.id)):
         fail(f"{person.display_name} already has an active medication named {medication.name!r}")
     store.put_medication(medication)

@@ -226,9 +226,18 @@ class Medication:
     pills_per_dose: int = 1
     active: bool = True
     created_at: datetime = field(default_factory=utcnow)
+    also_called: tuple[str, ...] = ()  # what the person calls it ("heart pill"), heard as this medicine
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", clean_name(self.name, "medication name"))
+        nicknames: dict[str, str] = {}
+        for nickname in self.also_called:
+            cleaned = clean_name(nickname, "also-called name")
+            if cleaned.casefold() != self.name.casefold():
+                nicknames.setdefault(cleaned.casefold(), cleaned)
+        if len(nicknames) > 5:
+            raise ValidationError("give at most 5 other names for a medication")
+        object.__setattr__(self, "also_called", tuple(nicknames.values()))
         object.__setattr__(self, "dose_text", " ".join(self.dose_text.split()))
         object.__setattr__(self, "instructions", " ".join(self.instructions.split()))
         if self.pill_count is not None and self.pill_count < 0:

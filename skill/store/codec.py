@@ -81,6 +81,7 @@ def medication_to_dict(m: Medication) -> dict[str, Any]:
         "pills_per_dose": m.pills_per_dose,
         "active": m.active,
         "created_at": utc_text(m.created_at),
+        "also_called": list(m.also_called),
     }
 
 
@@ -100,6 +101,7 @@ def medication_from_dict(d: dict[str, Any]) -> Medication:
         pills_per_dose=int(d.get("pills_per_dose") or 1),
         active=bool(d.get("active", True)),
         created_at=parse_utc(str(d["created_at"])),
+        also_called=tuple(str(n) for n in d.get("also_called") or ()),
     )
 
 

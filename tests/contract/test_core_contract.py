@@ -31,7 +31,9 @@ def test_recipient_round_trips_and_lists_by_organisation(store: Store) -> None:
 def test_medications_list_by_name_and_stopped_ones_are_hidden(store: Store) -> None:
     edith = recipient()
     store.put_recipient(edith)
-    a, b = medication(edith.id, "ramipril", pill_count=30), medication(edith.id, "Aspirin")
+    a = medication(edith.id, "ramipril", pill_count=30, also_called=("heart pill", "Heart  pill", "ramipril"))
+    b = medication(edith.id, "Aspirin")
+    assert a.also_called == ("heart pill",)
     store.put_medication(a)
     store.put_medication(b)
     assert [m.name for m in store.list_medications(edith.id)] == ["Aspirin", "ramipril"]
