@@ -7,11 +7,13 @@ Prints figures; asserts nothing about time (benchmarks never fail a build).
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,6 +24,7 @@ from skill.store import codec
 from skill.store.dynamodb import DynamoStore
 from skill.store.dynamodb.core import _dose_item
 from skill.store.dynamodb.table import RequestCounter, to_item
+from skill.store.sqlite import SqliteStore
 
 ZONES = ("Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata")
 WINDOW_START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -72,8 +75,25 @@ def dynalite_store(name: str = "bench-table") -> Iterator[DynamoStore]:
         yield store
 
 
-def bench_access_patterns(store: DynamoStore, label: str) -> None:
-    counter = RequestCounter(store.client)
+class StatementCounter:
+    """Counts SQL statements on this thread's SQLite connection: the SQLite store's "requests"."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.counts: dict[str, int] = {}
+        store._conn().set_trace_callback(self._count)
+
+    def _count(self, sql: str) -> None:
+        verb = sql.split(None, 1)[0].upper()
+        if verb not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
+            self.counts[verb] = self.counts.get(verb, 0) + 1
+
+    def reset(self) -> None:
+        self.counts.clear()
+
+
+def bench_access_patterns(store: DynamoStore | SqliteStore, label: str) -> None:
+    counter: RequestCounter | StatementCounter = (
+        StatementCounter(store) if isinstance(store, SqliteStore) else RequestCounter(store.client))
     r, meds = next(people(1))
     store.put_recipient(r)
     for m in meds:
@@ -95,7 +115,7 @@ def bench_access_patterns(store: DynamoStore, label: str) -> None:
     measure("due window (5 min): due_doses", lambda: store.due_doses(WINDOW_START, WINDOW_START + WINDOW))
     measure("a day's doses: list_doses", lambda: store.list_doses(r.id, WINDOW_START, WINDOW_START + timedelta(days=1)))
     measure("mark missed", lambda: store.mark_missed(view.doses[1]))
-    print(f"\nDynamoDB requests per access pattern ({label}):")
+    print(f"\nStore requests per access pattern ({label}):")
     for name, counts in rows:
         print(f"  {name:<38} {sum(counts.values())} request(s) {counts}")
 
@@ -138,6 +158,10 @@ def main() -> None:
     parser.add_argument("--skip-dynalite", action="store_true")
     args = parser.parse_args()
     bench_expansion()
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = SqliteStore(Path(tmp) / "bench.db")
+        sqlite.init()
+        bench_access_patterns(sqlite, "SQLite: SQL statements")
     with moto_store() as store:
         bench_access_patterns(store, "moto")
     if not args.skip_dynalite:

@@ -41,12 +41,12 @@ def web_config() -> WebConfig:
 
 @cache
 def wsgi_handler() -> LambdaHandler:
-    from apig_wsgi import make_lambda_handler
-
+    """apig-wsgi puts the caller's address (requestContext.http.sourceIp) in REMOTE_ADDR, which the
+    sign-in rate limit keys on; see skill.web.gateway for why no ProxyFix is wanted."""
     from skill.web.app import create_app
+    from skill.web.gateway import gateway_handler
 
-    app = create_app(open_dynamo_store(), web_config())
-    return make_lambda_handler(app, binary_support=True)
+    return gateway_handler(create_app(open_dynamo_store(), web_config()))
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)

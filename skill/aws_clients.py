@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
     from skill.store.dynamodb import DynamoStore
 
-# Not in skill/settings.py yet: the webhook signing key's own secret, so only the sweep can read it.
-
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 3.0
 MAX_ATTEMPTS = 3  # the first call plus two retries: worst case stays well inside Alexa's 8 s budget

@@ -79,6 +79,23 @@ def plan_medication(store: CoreStore, recipient: Recipient, medication: Medicati
     return created
 
 
+def update_recipient(store: Store, before: Recipient, after: Recipient, now: datetime) -> int:
+    """Save a changed recipient; a new time zone re-places every dose still to come.
+
+    Dose times are local wall-clock times, so after a move "8 in the morning" is 8 in the new zone: pending
+    doses from now on are dropped and planned again (logged ones are history and keep their instants).
+    Returns how many doses were planned again.
+    """
+    store.put_recipient(after)
+    if after.timezone == before.timezone:
+        return 0
+    planned = 0
+    for medication in store.list_medications(after.id):
+        store.delete_pending_doses(after.id, medication.id, now)
+        planned += plan_medication(store, after, medication, now)
+    return planned
+
+
 def log_status(recipient: Recipient, dose: Dose, at: datetime, skip: bool) -> DoseStatus:
     if skip:
         return DoseStatus.SKIPPED

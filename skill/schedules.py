@@ -13,7 +13,7 @@ PEP 495's ``fold=0`` gives exactly both rules, which is why no pytz is involved.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -91,6 +91,11 @@ def occurrences(schedule: Schedule, tz: ZoneInfo, start: datetime, end: datetime
     last = end_utc.astimezone(tz).date() + timedelta(days=1)
     if schedule.end is not None and schedule.end < first:
         return
+    if schedule.start < first:
+        # Start the rule near the window, keeping the every-N-days phase: an old medication then costs
+        # the same as a new one instead of walking years of history (reports expand 90 days at a time).
+        skipped = (first - schedule.start).days // schedule.every_n_days * schedule.every_n_days
+        schedule = replace(schedule, start=schedule.start + timedelta(days=skipped))
     rules = build_rule(schedule, last)
     for nominal in rules.between(datetime.combine(first, time(0)), datetime.combine(last, time(23, 59)), inc=True):
         local, utc = place(nominal, tz)

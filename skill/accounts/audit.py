@@ -34,7 +34,8 @@ def medication_record(m: Medication) -> dict[str, Any]:
     else:
         days = "every day" if s.every_n_days == 1 else f"every {s.every_n_days} days"
     record: dict[str, Any] = {
-        "name": m.name, "dose": m.dose_text, "instructions": m.instructions,
+        "name": m.name, "also_called": ", ".join(m.also_called) or None, "dose": m.dose_text,
+        "instructions": m.instructions,
         "times": "as needed" if s.as_needed else ", ".join(t.strftime("%H:%M") for t in s.times),
         "days": days, "start": s.start.isoformat(), "end": s.end.isoformat() if s.end else None,
         "pill_count": m.pill_count, "refill_threshold": m.refill_threshold, "pills_per_dose": m.pills_per_dose,

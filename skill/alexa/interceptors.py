@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestInterceptor, AbstractResponseInterceptor
@@ -24,12 +26,41 @@ def request_kind(handler_input: HandlerInput) -> str:
     return f"{kind}:{intent}" if intent else kind
 
 
-class LoadTurn(AbstractRequestInterceptor):
-    """Who is speaking and their day, read once: the link from the session (or one read on its first turn),
-    then the person's profile, medicines, doses and voice state in one more."""
+class LinkCache:
+    """Which recipient each Alexa user was last linked to, kept for the life of a (Lambda) process.
 
-    def __init__(self, deps: Deps) -> None:
+    Only a guess: every turn confirms it against the link back-references that come back in the same read
+    as the person's day (`VoiceView.is_linked`), so a re-linked or unlinked speaker is never served the
+    wrong person. A right guess makes a session's first turn one read instead of two.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._links: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, alexa_id: str) -> str | None:
+        with self._lock:
+            return self._links.get(alexa_id)
+
+    def put(self, alexa_id: str, recipient_id: str | None) -> None:
+        with self._lock:
+            if recipient_id is None:
+                self._links.pop(alexa_id, None)
+                return
+            self._links[alexa_id] = recipient_id
+            self._links.move_to_end(alexa_id)
+            while len(self._links) > self.size:
+                self._links.popitem(last=False)
+
+
+class LoadTurn(AbstractRequestInterceptor):
+    """Who is speaking and their day, in one read when the recipient can be guessed (from the session or
+    this process's cache) and confirmed by that read; otherwise the link is read first."""
+
+    def __init__(self, deps: Deps, links: LinkCache | None = None) -> None:
         self.deps = deps
+        self.links = links or LinkCache()
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope: Any = handler_input.request_envelope
@@ -43,23 +74,40 @@ class LoadTurn(AbstractRequestInterceptor):
             device_id=getattr(getattr(system, "device", None), "device_id", None),
         )
         handler_input.attributes_manager.request_attributes[TURN_KEY] = turn
-        turn.recipient_id = self._linked_recipient(handler_input, turn)
-        if turn.recipient_id is not None:
-            turn.voice = self.deps.store.load_voice_view(turn.recipient_id, turn.view_since())
-            if turn.voice is None:  # the person was removed: forget the stale link
-                session(handler_input).pop(LINK_KEY, None)
-                turn.recipient_id = None
+        self._load(handler_input, turn)
         logger.info("alexa turn", extra={"request": request_kind(handler_input), "linked": turn.linked})
 
-    def _linked_recipient(self, handler_input: HandlerInput, turn: Turn) -> str | None:
+    def _load(self, handler_input: HandlerInput, turn: Turn) -> None:
+        known, guess = self._guess(handler_input, turn)
+        if known and guess is None:
+            return  # this session already found the speaker unlinked
+        if guess is not None:
+            voice = self.deps.store.load_voice_view(guess, turn.view_since())
+            if voice is not None and voice.is_linked(turn.alexa_id):
+                turn.recipient_id, turn.voice = guess, voice
+                self._remember(handler_input, turn.alexa_id, guess)
+                return
+        link = self.deps.store.get_alexa_link(turn.alexa_id)
+        recipient_id = link.recipient_id if link else None
+        if recipient_id is not None:
+            turn.voice = self.deps.store.load_voice_view(recipient_id, turn.view_since())
+            if turn.voice is None:  # the person was removed: the link is stale
+                recipient_id = None
+        turn.recipient_id = recipient_id
+        self._remember(handler_input, turn.alexa_id, recipient_id)
+
+    def _guess(self, handler_input: HandlerInput, turn: Turn) -> tuple[bool, str | None]:
+        """(whether the session already knows, the recipient to try first)."""
         cached: Any = session(handler_input).get(LINK_KEY)
         if isinstance(cached, dict) and cached.get("alexa_id") == turn.alexa_id:
             rid = cached.get("recipient_id")
-            return str(rid) if rid else None
-        link = self.deps.store.get_alexa_link(turn.alexa_id)
+            return True, str(rid) if rid else None
+        return False, self.links.get(turn.alexa_id)
+
+    def _remember(self, handler_input: HandlerInput, alexa_id: str, recipient_id: str | None) -> None:
+        self.links.put(alexa_id, recipient_id)
         if handler_input.request_envelope.session is not None:
-            remember_link(handler_input, turn.alexa_id, link.recipient_id if link else None)
-        return link.recipient_id if link else None
+            remember_link(handler_input, alexa_id, recipient_id)
 
 
 def remember_link(handler_input: HandlerInput, alexa_id: str, recipient_id: str | None) -> None:

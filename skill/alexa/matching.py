@@ -1,9 +1,10 @@
 """Which of the person's own medicines a heard name means, or that we must ask.
 
 Speech recognition turns "metformin" into "met for men" and "ramipril" into "rami pill". We only ever match
-against the person's own list (a handful of names), with a fuzzy spelling score (rapidfuzz) and a sounds-alike
-score (jellyfish's Metaphone and NYSIIS). A confident, clear winner is used; two close candidates, or a
-middling single one, become "Did you mean ...?", so a mishearing never logs the wrong medicine silently.
+against the person's own list (a handful of names, plus what they call each medicine, such as "heart pill"),
+with a fuzzy spelling score (rapidfuzz) and a sounds-alike score (jellyfish's Metaphone and NYSIIS). A
+confident, clear winner is used; two close candidates, or a middling single one, become "Did you mean ...?",
+and a name two medicines share becomes "Which one?", so a mishearing never logs the wrong medicine silently.
 """
 
 from __future__ import annotations
@@ -23,14 +24,21 @@ GENERIC_WORDS = frozenset({
     "pill", "pills", "medicine", "medicines", "medication", "medications", "tablet", "tablets", "meds",
     "dose", "doses", "everything", "all", "them", "it", "my pills", "my medicine", "my tablets",
 })
+# Words that say "a medicine" without saying which: "heart tablet" and "heart pill" are the same nickname.
+FILLER_WORDS = frozenset({
+    "my", "the", "pill", "pills", "tablet", "tablets", "medicine", "medicines", "medication", "medications",
+    "meds", "capsule", "capsules",
+})
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """`sure` is the medicine to act on; otherwise `candidates` are the ones to ask about (best first)."""
+    """`sure` is the medicine to act on; otherwise `candidates` to ask "did you mean" about (best first),
+    or `choices` when the name fits several medicines equally (the person is asked which one)."""
 
     sure: Medication | None
     candidates: tuple[Medication, ...] = ()
+    choices: tuple[Medication, ...] = ()
 
 
 def is_generic(heard: str) -> bool:
@@ -41,6 +49,18 @@ def is_generic(heard: str) -> bool:
 
 def _squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _core(text: str) -> str:
+    return _squash(" ".join(w for w in text.casefold().split() if w not in FILLER_WORDS))
+
+
+def same_name(heard: str, name: str) -> bool:
+    """Exactly the name, ignoring case, spacing and words like "tablet" ("metformin tablets" is Metformin)."""
+    if _squash(heard) == _squash(name):
+        return True
+    core = _core(heard)
+    return bool(core) and core == _core(name)
 
 
 def score(heard: str, name: str) -> float:
@@ -54,13 +74,22 @@ def score(heard: str, name: str) -> float:
     return float(max(spelt, sounds - 5))
 
 
-def match(heard: str, medications: Sequence[Medication]) -> Match:
+def names_of(medication: Medication, nicknames_only: bool = False) -> tuple[str, ...]:
+    return medication.also_called if nicknames_only else (medication.name, *medication.also_called)
+
+
+def match(heard: str, medications: Sequence[Medication], *, nicknames_only: bool = False) -> Match:
+    """`nicknames_only`: compare with what the person calls each medicine, not its name (for "heart pill",
+    whose likeness to "Ramipril" is an accident of spelling)."""
     if not heard.strip() or not medications:
         return Match(None)
-    for med in medications:
-        if _squash(med.name) == _squash(heard):
-            return Match(med)
-    ranked = sorted(((score(heard, m.name), m) for m in medications), key=lambda pair: -pair[0])
+    exact = [m for m in medications if any(same_name(heard, n) for n in names_of(m, nicknames_only))]
+    if len(exact) == 1:
+        return Match(exact[0])
+    if exact:
+        return Match(None, choices=tuple(exact))
+    scored = ((max((score(heard, n) for n in names_of(m, nicknames_only)), default=0.0), m) for m in medications)
+    ranked = sorted(scored, key=lambda pair: -pair[0])
     best_score, best = ranked[0]
     close = [m for s, m in ranked if s >= MAYBE and best_score - s < CLOSE]
     if best_score >= SURE and len(close) == 1:

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ask_sdk_core.exceptions import ApiClientException
+from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.services.api_client import ApiClient
 from ask_sdk_model.services.api_client_request import ApiClientRequest
 from ask_sdk_model.services.reminder_management.alert_info import AlertInfo
@@ -33,6 +34,7 @@ from ask_sdk_model.services.reminder_management.trigger_type import TriggerType
 from ask_sdk_model.services.service_exception import ServiceException
 
 from skill.alexa.speech import clock, medicine
+from skill.alexa.turn import Turn
 from skill.domain.models import Medication, Recipient
 from skill.schedules import to_rrule_text
 from skill.store.voice import ReminderToken, VoiceStore
@@ -138,21 +140,26 @@ class Reminders:
                     self._delete(token.token)
                     self.store.delete_reminder_token(self.recipient.id, key)
                     result.deleted += 1
-                elif wanted[key].rule != token.rule:
+                elif self._signature(wanted[key]) != token.rule:
                     self.client.update_reminder(token.token, self._request(wanted[key]))
-                    self.store.put_reminder_token(self.recipient.id, key, ReminderToken(token.token, wanted[key].rule))
+                    self.store.put_reminder_token(self.recipient.id, key,
+                                                  ReminderToken(token.token, self._signature(wanted[key])))
                     result.updated += 1
             if can_create:
                 for key, want in wanted.items():
                     if key not in existing:
                         created = self.client.create_reminder(self._request(want))
                         self.store.put_reminder_token(self.recipient.id, key,
-                                                      ReminderToken(str(created.alert_token), want.rule))
+                                                      ReminderToken(str(created.alert_token), self._signature(want)))
                         result.created += 1
         except OUTSIDE_ERRORS as exc:
             logger.warning("reminder sync stopped", extra={"error": type(exc).__name__})
             result.failed += 1
         return result
+
+    def _signature(self, want: WantedReminder) -> str:
+        """What a stored reminder was made from: its rule and the zone it rings in (a carer may move either)."""
+        return f"{want.rule}|{self.recipient.timezone}"
 
     def _request(self, want: WantedReminder, starts: date | None = None) -> ReminderRequest:
         return reminder_request(want, self.recipient, self.locale, starts or self._today(), self.now)
@@ -180,6 +187,19 @@ class Reminders:
             logger.warning("snooze not set", extra={"error": type(exc).__name__})
             return False
         return True
+
+
+def reminders_of(handler_input: HandlerInput, store: VoiceStore, turn: Turn) -> Reminders | None:
+    """This turn's reminder work for the linked person, or None when Alexa offers no reminders client."""
+    factory = handler_input.service_client_factory
+    if factory is None or not turn.linked:
+        return None
+    try:
+        client = factory.get_reminder_management_service()
+    except Exception as exc:  # ask-sdk raises plain ValueError and friends for a missing token or endpoint
+        logger.warning("no reminders client", extra={"error": type(exc).__name__})
+        return None
+    return Reminders(client, store, turn.recipient, turn.speech_locale, turn.now)
 
 
 def fetch_reminder(api_client: ApiClient, api_endpoint: str, access_token: str, token: str) -> dict[str, Any] | None:

@@ -112,12 +112,20 @@ def medicine(name: str, dose_text: str, locale: str) -> str:
     return f"{name}, {dose_words(dose_text, locale)}" if dose_text else name
 
 
-def join(items: Sequence[str]) -> str:
+def join(items: Sequence[str], last: str = "and") -> str:
+    """ "A, B and C"; `last="or"` for a choice: "A, B or C"."""
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def choice(items: Sequence[str]) -> str:
+    """At most MAX_LISTED options to choose from: "A, B or C", or "A, B, C or another one" when there are more."""
+    if len(items) <= MAX_LISTED:
+        return join(items, "or")
+    return join([*items[:MAX_LISTED], "another one"], "or")
 
 
 def first_few(items: Sequence[str]) -> tuple[str, list[str]]:

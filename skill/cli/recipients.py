@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import click
 
-from skill.cli.common import echo_json, fail, friendly_errors, store_from_context
+from skill.cli.common import echo_json, fail, friendly_errors, resolve_recipient, store_from_context
 from skill.domain.models import LinkCode, Recipient, new_id
+from skill.doses import update_recipient
 
 
 @click.group()
@@ -55,6 +59,30 @@ def list_(ctx: click.Context, organisation: str | None, as_json: bool) -> None:
         click.echo("No recipients yet: add one with `dosekeeper recipient add`.")
     for p in people:
         click.echo(f"{p.id}  {p.display_name}  {p.timezone}  {p.locale}")
+
+
+@recipient.command("set")
+@click.argument("recipient_id")
+@click.option("--name", default=None)
+@click.option("--timezone", "timezone", default=None, help="IANA zone; doses still to come move to it.")
+@click.option("--locale", default=None)
+@click.option("--grace", "grace_minutes", type=int, default=None)
+@click.pass_context
+@friendly_errors
+def set_(ctx: click.Context, recipient_id: str, name: str | None, timezone: str | None, locale: str | None,
+         grace_minutes: int | None) -> None:
+    """Change a recipient's name, time zone, locale or grace window."""
+    store = store_from_context(ctx)
+    person = resolve_recipient(store, recipient_id)
+    if name is None and timezone is None and locale is None and grace_minutes is None:
+        fail("nothing to change: give --name, --timezone, --locale or --grace")
+    updated = replace(  # validates before anything is saved
+        person, display_name=person.display_name if name is None else name,
+        timezone=timezone or person.timezone, locale=locale or person.locale,
+        grace_minutes=person.grace_minutes if grace_minutes is None else grace_minutes)
+    replanned = update_recipient(store, person, updated, datetime.now(UTC))
+    click.echo(f"updated: {person.id}" + (f" ({replanned} doses re-planned in {updated.timezone})"
+                                          if updated.timezone != person.timezone else ""))
 
 
 @recipient.command("link-code")

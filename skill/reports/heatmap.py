@@ -89,6 +89,7 @@ GAP = 2
 LEFT = 52
 TOP = 34
 LEGEND_ROW = 22
+LABEL_GAP = 3  # columns (of CELL + GAP) a "01 Nov" label needs before the next one
 
 
 def _patterns(key: str) -> str:
@@ -127,6 +128,18 @@ def describe(data: HeatmapData) -> str:
     return (f"Doses from {data.days[0].isoformat()} to {data.days[-1].isoformat()}: " + ", ".join(parts) + ".")
 
 
+def label_columns(days: tuple[date, ...]) -> list[int]:
+    """Columns that get a date above them: the first day, each 1st of a month and each Monday, but never
+    within LABEL_GAP columns of the last label ("01 Nov" is wider than a column, so a Monday the 2nd
+    would be drawn on top of it)."""
+    columns: list[int] = []
+    for col, day in enumerate(days):
+        wanted = col == 0 or day.day == 1 or day.weekday() == 0
+        if wanted and (not columns or col - columns[-1] >= LABEL_GAP):
+            columns.append(col)
+    return columns
+
+
 def render_heatmap_svg(data: HeatmapData, title: str = "Dose history", key: str = "hm") -> str:
     """SVG with role="img", <title>/<desc>, per-cell titles and a legend; scales with its viewBox.
 
@@ -144,10 +157,9 @@ def render_heatmap_svg(data: HeatmapData, title: str = "Dose history", key: str 
         f'<desc id="{key}-desc">{escape(describe(data))}</desc>',
         _patterns(key),
     ]
-    for col, day in enumerate(data.days):
-        if day.day == 1 or col == 0 or day.weekday() == 0:
-            x = LEFT + col * (CELL + GAP)
-            out.append(f'<text x="{x}" y="{TOP - 8}" font-size="10" fill="#000">{day.strftime("%d %b")}</text>')
+    for col in label_columns(data.days):
+        x = LEFT + col * (CELL + GAP)
+        out.append(f'<text x="{x}" y="{TOP - 8}" font-size="10" fill="#000">{data.days[col].strftime("%d %b")}</text>')
     for row, at in enumerate(data.times):
         y = TOP + row * (CELL + GAP)
         out.append(f'<text x="{LEFT - 6}" y="{y + CELL - 4}" font-size="11" text-anchor="end" fill="#000">'

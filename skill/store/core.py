@@ -68,6 +68,10 @@ class CoreStore(ABC):
         """A recipient's medications, by name. One query."""
 
     @abstractmethod
+    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
+        """Every medication (stopped ones too) of many recipients: for cohort reports, never one by one."""
+
+    @abstractmethod
     def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
         """Add `delta` (negative to take) to the pill count atomically; None when pills are not counted."""
 

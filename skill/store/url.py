@@ -25,8 +25,9 @@ def open_store(url: str, dynamodb_client: Any = None) -> Store:
         if len(table) < 3:
             raise ValidationError("dynamodb store URL needs a table name of 3+ characters: dynamodb://TABLE")
         if dynamodb_client is None:
-            import boto3
+            from skill.aws_clients import build_dynamodb_client
 
-            dynamodb_client = boto3.client("dynamodb")  # honours AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB
+            # short timeouts; honours AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB like any boto3 client
+            dynamodb_client = build_dynamodb_client()
         return DynamoStore(table, dynamodb_client)
     raise ValidationError(f"unknown store URL {url!r}: use sqlite:///path.db or dynamodb://TABLE")

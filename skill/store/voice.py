@@ -66,6 +66,11 @@ class VoiceView:
 
     view: RecipientView
     state: VoiceState
+    linked_ids: frozenset[str] = frozenset()  # Alexa users/persons linked to this recipient right now
+
+    def is_linked(self, alexa_id: str) -> bool:
+        """Lets a turn that guessed the recipient (from session or a warm cache) confirm it in the same read."""
+        return alexa_id in self.linked_ids
 
 
 class VoiceStore(ABC):

@@ -3,18 +3,22 @@ the organisation's accounts, where carers are linked to the people they look aft
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from skill.accounts.access import can_manage
 from skill.accounts.models import Invitation, Role, User
-from skill.accounts.passwords import hash_password
+from skill.accounts.passwords import hash_password, verify_password
 from skill.accounts.tokens import hash_secret, issue_token
 from skill.domain.errors import ConflictError, ValidationError
 from skill.domain.models import new_id
 from skill.store.base import Store
 from skill.web.auth import current_user, require_login, sign_in, signed_in_user
 from skill.web.config import WebConfig
+
+log = logging.getLogger(__name__)
 
 
 def account_blueprint(store: Store, config: WebConfig) -> Blueprint:
@@ -43,6 +47,37 @@ def account_blueprint(store: Store, config: WebConfig) -> Blueprint:
         if not store.delete_token(signed_in_user().id, token_hash):
             abort(404)
         flash("The token is revoked.")
+        return redirect(url_for("account.show"), code=303)
+
+    @bp.post("/account/password")
+    def change_password() -> ResponseReturnValue:
+        """A wrong current password counts as a failed sign-in (towards the lock), so a session left open
+        on a shared computer cannot be used to guess it. The new password starts a new session."""
+        if (denied := require_login()) is not None:
+            return denied
+        user = signed_in_user()
+        now = config.clock()
+        error = None
+        if user.locked(now):  # no guessing on while locked
+            error = "Too many wrong passwords. Try again later."
+        elif not verify_password(user.password_hash, request.form.get("current_password", "")):
+            store.record_login_failure(user.id, config.lockout_after, now + config.lockout_for)
+            error = "Your current password is not right."
+        elif request.form.get("new_password", "") != request.form.get("new_password_again", ""):
+            error = "The two new passwords differ."
+        else:
+            try:
+                store.set_password_hash(user.id, hash_password(request.form.get("new_password", "")))
+            except ValidationError as exc:
+                error = f"The new {exc}."
+        if error is not None:
+            return render_template("account.html", user=user, tokens=store.list_tokens(user.id),
+                                   password_error=error), 422
+        if user.failed_logins:
+            store.clear_login_failures(user.id)
+        log.info("password changed", extra={"user_id": user.id})  # the id only: no email, no names
+        sign_in(user)
+        flash("Your password is changed.")
         return redirect(url_for("account.show"), code=303)
 
     def usable_invitation(secret: str) -> Invitation:

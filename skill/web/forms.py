@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from skill.domain.errors import ValidationError
 from skill.domain.models import Contact, Medication, Schedule, SpeechPreferences, new_id, parse_hhmm
+from skill.store.voice import validate_followup
 
 TIME_SLOTS = 4
 
@@ -60,10 +61,16 @@ def medication_from_form(form: MultiDict[str, str], recipient_id: str, existing:
         "pill_count": _opt_int(form, "pill_count", "Pill count"),
         "refill_threshold": _opt_int(form, "refill_threshold", "Refill reminder at"),
         "pills_per_dose": _opt_int(form, "pills_per_dose", "Pills per dose") or 1,
+        "also_called": names_from_text(form.get("also_called", "")),
     }
     if existing is not None:
         return replace(existing, **values)  # type: ignore[arg-type]
     return Medication(id=new_id("med"), recipient_id=recipient_id, created_at=now, **values)  # type: ignore[arg-type]
+
+
+def names_from_text(text: str) -> tuple[str, ...]:
+    """ "heart pill, water tablet" -> the names; the domain checks each one and how many there are."""
+    return tuple(part for part in (p.strip() for p in text.split(",")) if part)
 
 
 def contact_from_form(form: MultiDict[str, str], recipient_id: str, now: datetime) -> Contact:
@@ -85,6 +92,12 @@ def speech_from_form(form: MultiDict[str, str]) -> tuple[SpeechPreferences, int]
     return SpeechPreferences(rate=form.get("speech_rate", "")), grace
 
 
+def followup_from_form(form: MultiDict[str, str], current: int) -> int:
+    """The second reminder's delay; a form without the field keeps what is set."""
+    minutes = _opt_int(form, "followup_minutes", "Second reminder")
+    return current if minutes is None else validate_followup(minutes)
+
+
 def medication_form_values(med: Medication | None) -> dict[str, object]:
     """What the form shows: a medication's current values, or empty for a new one."""
     if med is None:
@@ -98,7 +111,7 @@ def medication_form_values(med: Medication | None) -> dict[str, object]:
         "end": s.end.isoformat() if s.end else "", "min_interval_minutes": s.min_interval_minutes or "",
         "max_per_day": s.max_per_day or "", "pill_count": "" if med.pill_count is None else med.pill_count,
         "refill_threshold": "" if med.refill_threshold is None else med.refill_threshold,
-        "pills_per_dose": med.pills_per_dose,
+        "pills_per_dose": med.pills_per_dose, "also_called": ", ".join(med.also_called),
     }
 
 

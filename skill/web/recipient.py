@@ -4,6 +4,7 @@ preferences, the device time-zone flag and the audit log; every change is audite
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,14 +14,15 @@ from skill.accounts.access import can_edit
 from skill.accounts.audit import contact_record, medication_record, record_change
 from skill.accounts.tokens import issue_invitation
 from skill.domain.errors import ValidationError
-from skill.domain.models import LinkCode, Medication, Recipient
-from skill.doses import plan_medication
+from skill.domain.models import LinkCode, Medication, Recipient, load_zone
+from skill.doses import plan_medication, update_recipient
 from skill.store import codec
 from skill.store.base import Store
 from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig
 from skill.web.forms import (
     contact_from_form,
+    followup_from_form,
     form_values,
     medication_form_values,
     medication_from_form,
@@ -29,8 +31,21 @@ from skill.web.forms import (
 from skill.web.guards import recipient_for
 
 
-def recipient_settings(r: Recipient) -> dict[str, Any]:
-    return {"speech_rate": r.speech.rate, "grace_minutes": r.grace_minutes}
+def recipient_settings(r: Recipient, followup_minutes: int) -> dict[str, Any]:
+    return {"speech_rate": r.speech.rate, "grace_minutes": r.grace_minutes, "timezone": r.timezone,
+            "followup_minutes": followup_minutes}
+
+
+def device_clock(recipient: Recipient, device_timezone: str | None, now: datetime) -> dict[str, str] | None:
+    """The time now in the person's zone and on their device, when the two differ: the plain way to say
+    what a mismatch means ("reminders an hour out")."""
+    if device_timezone is None or device_timezone == recipient.timezone:
+        return None
+    try:
+        there = now.astimezone(load_zone(device_timezone)).strftime("%H:%M")
+    except ValidationError:
+        there = ""  # a zone this server does not know: name it, without the clock
+    return {"zone": device_timezone, "here": now.astimezone(recipient.tz).strftime("%H:%M"), "device": there}
 
 
 def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
@@ -40,14 +55,14 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     def page(recipient: Recipient, status: int = 200, **extra: Any) -> ResponseReturnValue:
         user = signed_in_user()
         voice_state = store.get_voice_state(recipient.id)
-        mismatch = voice_state.device_timezone if voice_state.device_timezone != recipient.timezone else None
         context: dict[str, Any] = {
             "recipient": recipient,
             "editable": can_edit(user, recipient),
             "medications": store.list_medications(recipient.id, include_stopped=True),
             "contacts": store.list_contacts(recipient.id),
             "audit": store.list_audit(recipient.id, limit=50),
-            "device_timezone": mismatch,
+            "device": device_clock(recipient, voice_state.device_timezone, config.clock()),
+            "followup_minutes": voice_state.followup_minutes,
             "form": medication_form_values(None),
             "contact_form": {},
         }
@@ -143,14 +158,22 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     @bp.post("/recipients/<recipient_id>/settings")
     def save_settings(recipient_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
-        try:
+        followup = store.get_voice_state(recipient.id).followup_minutes
+        try:  # everything is checked before anything is saved
             speech, grace = speech_from_form(request.form)
-            updated = replace(recipient, speech=speech, grace_minutes=grace)
+            zone = request.form.get("timezone", recipient.timezone).strip()
+            updated = replace(recipient, speech=speech, grace_minutes=grace, timezone=zone)
+            new_followup = followup_from_form(request.form, followup)
         except ValidationError as exc:
             return page(recipient, 422, settings_error=str(exc))
-        store.put_recipient(updated)
-        record_change(store, signed_in_user(), recipient.id, "recipient", "update",
-                      recipient_settings(recipient), recipient_settings(updated), config.clock())
+        before, after = recipient_settings(recipient, followup), recipient_settings(updated, new_followup)
+        if before == after:
+            flash("Nothing changed.")
+            return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
+        update_recipient(store, recipient, updated, config.clock())  # a new zone re-plans doses to come
+        if new_followup != followup:
+            store.set_followup_minutes(recipient.id, new_followup)
+        record_change(store, signed_in_user(), recipient.id, "recipient", "update", before, after, config.clock())
         flash("Settings are saved.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
 

@@ -226,3 +226,24 @@ def test_link_codes_are_single_use_expiring_and_replaced(store: Store) -> None:
     claimed = store.claim_link_code("517204", DAY)
     assert claimed is not None and claimed.recipient_id == edith.id
     assert store.claim_link_code("517204", DAY) is None  # single use
+
+
+def test_many_recipients_are_read_together_for_reports(store: Store) -> None:
+    # GIVEN three people, one with no medicines
+    people = [recipient(display_name=n) for n in ("Ann", "Bert", "Cy")]
+    for p in people:
+        store.put_recipient(p)
+    meds = {people[0].id: medication(people[0].id, "B"), people[1].id: medication(people[1].id, "A")}
+    for m in meds.values():
+        store.put_medication(m)
+        plan_medication(store, people[0] if m.recipient_id == people[0].id else people[1], m, DAY)
+    store.put_medication(meds[people[0].id].stopped())
+    ids = [p.id for p in people]
+    # WHEN a report reads them all at once
+    found = store.list_medications_for_recipients(ids)
+    doses = store.list_doses_for_recipients(ids, DAY, DAY + timedelta(days=1))
+    # THEN each person gets their own, stopped medicines included, and the empty one is there too
+    assert {rid: [m.name for m in ms] for rid, ms in found.items()} == {ids[0]: ["B"], ids[1]: ["A"], ids[2]: []}
+    assert found[ids[0]][0].active is False
+    assert {rid: len(ds) for rid, ds in doses.items()} == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
+    assert all(d.recipient_id == rid for rid, ds in doses.items() for d in ds)

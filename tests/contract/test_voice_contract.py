@@ -115,3 +115,22 @@ def test_the_voice_view_carries_the_person_their_medicines_doses_and_voice_state
     # AND the core's own view is not confused by the voice item
     core = store.load_recipient_view(edith.id, NOW - timedelta(days=1))
     assert core is not None and core.recipient == edith
+
+
+def test_the_voice_view_says_who_is_linked_so_a_guessed_recipient_is_confirmed_in_one_read(store: Store) -> None:
+    # GIVEN a speaker linked to Edith, then moved to Bert
+    edith, bert = recipient(display_name="Edith"), recipient(display_name="Bert")
+    for person in (edith, bert):
+        store.put_recipient(person)
+    store.put_alexa_link(AlexaLink("amzn1.ask.account.K", edith.id, NOW))
+    edith_view = store.load_voice_view(edith.id, NOW)
+    assert edith_view is not None and edith_view.is_linked("amzn1.ask.account.K")
+    store.put_alexa_link(AlexaLink("amzn1.ask.account.K", bert.id, NOW))
+    # THEN Edith's view no longer claims the speaker (a stale cache is caught), Bert's does
+    edith_view, bert_view = store.load_voice_view(edith.id, NOW), store.load_voice_view(bert.id, NOW)
+    assert edith_view is not None and not edith_view.is_linked("amzn1.ask.account.K")
+    assert bert_view is not None and bert_view.is_linked("amzn1.ask.account.K")
+    # and unlinking removes it everywhere
+    store.delete_alexa_link("amzn1.ask.account.K")
+    bert_view = store.load_voice_view(bert.id, NOW)
+    assert bert_view is not None and bert_view.linked_ids == frozenset()

@@ -349,3 +349,78 @@ def test_the_cohort_is_for_coordinators(world: World) -> None:
     response = world.get("/reports/cohort", token="carer-a")
     assert response.status_code == 403
     assert response.json["error"] == "forbidden"
+
+
+def test_a_medication_also_called_by_other_names_round_trips_and_is_documented(world: World) -> None:
+    base = f"/recipients/{world.edith.id}/medications"
+    # WHEN a medication is added with the names the person uses (one typed twice)
+    created = world.post(base, medication_body(also_called=["heart pill", "Heart pill", "the white one"]))
+    # THEN each name is kept once and read back; the audit log has them
+    assert created.status_code == 201
+    assert created.json["also_called"] == ["heart pill", "the white one"]
+    assert world.get(f"{base}/{created.json['id']}").json["also_called"] == ["heart pill", "the white one"]
+    entry = world.store.list_audit(world.edith.id)[0]
+    assert entry.after is not None and entry.after["also_called"] == "heart pill, the white one"
+    # AND six names, or a blank one, are a 422 naming the field
+    six = world.post(base, medication_body(also_called=[f"n{i}" for i in range(6)]))
+    blank = world.post(base, medication_body(also_called=["  "]))
+    assert six.status_code == 422 and six.json["fields"][0]["field"] == "also_called"
+    assert blank.status_code == 422 and blank.json["fields"][0]["field"].startswith("also_called")
+    # AND the document describes the field both ways
+    schemas = json_of(world.client.get("/api/v1/openapi.json"))["components"]["schemas"]
+    assert schemas["MedicationIn"]["properties"]["also_called"]["maxItems"] == 5
+    assert "also_called" in schemas["MedicationOut"]["required"]
+
+
+def as_needed(world: World, **limits: Any) -> str:
+    body = medication_body(name="Paracetamol", schedule={"as_needed": True, "start": "2026-03-01", **limits})
+    created = world.post(f"/recipients/{world.edith.id}/medications", body)
+    assert created.status_code == 201, created.json
+    return cast(str, created.json["id"])
+
+
+def test_an_as_needed_medicine_is_logged_by_its_medication_within_the_carers_limits(world: World) -> None:
+    # GIVEN paracetamol as needed, at least 2 hours apart, at most 2 a day
+    med_id = as_needed(world, min_interval_minutes=120, max_per_day=2)
+    path = f"/recipients/{world.edith.id}/medications/{med_id}/log"
+    # WHEN it is logged at 06:00, the same log is sent again, and another is tried at 07:00
+    first = world.post(path, {"at": "2026-03-10T06:00:00+00:00"})
+    retry = world.post(path, {"at": "2026-03-10T06:00:00+00:00"})
+    too_soon = world.post(path, {"at": "2026-03-10T07:00:00+00:00"})
+    # THEN the first is logged, the retry changes nothing, and 07:00 is refused saying from when
+    assert first.status_code == 201 and first.json["applied"] is True
+    assert first.json["dose"]["id"] == f"{med_id}@20260310T0600" and first.json["dose"]["status"] == "taken"
+    assert first.json["dose"]["source"] == "api"
+    assert retry.status_code == 200 and retry.json["applied"] is False
+    assert too_soon.status_code == 422 and too_soon.json["fields"][0]["field"] == "at"
+    assert "minimum interval allows the next one from 2026-03-10T08:00:00+00:00" in too_soon.json["message"]
+    # AND after a second dose at 09:00, a third that day (now, at noon) is refused by the daily maximum
+    assert world.post(path, {"at": "2026-03-10T09:00:00+00:00"}).status_code == 201
+    third = world.post(path, {})
+    assert third.status_code == 422 and "most doses a day" in third.json["message"]
+    assert "2026-03-11T00:00:00+00:00" in third.json["message"]
+    day = world.get(f"/recipients/{world.edith.id}/doses?start=2026-03-10&end=2026-03-10").json["items"]
+    assert [d["scheduled_utc"][11:16] for d in day if d["medication_id"] == med_id] == ["06:00", "09:00"]
+
+
+def test_logging_by_medication_picks_the_due_dose_of_a_scheduled_one(world: World) -> None:
+    path = f"/recipients/{world.edith.id}/medications/{world.med_id}/log"
+    # WHEN Metformin (08:00 and 20:00) is logged at 08:10, again at 08:20, and skipping is tried for an
+    # as-needed medicine
+    first = world.post(path, {"at": "2026-03-10T08:10:00+00:00"})
+    again = world.post(path, {"at": "2026-03-10T08:20:00+00:00"})
+    skipped = world.post(f"/recipients/{world.edith.id}/medications/{as_needed(world)}/log", {"action": "skipped"})
+    # THEN the 08:00 dose is logged once, and skipping an as-needed medicine is refused with the reason
+    assert first.status_code == 201 and first.json["dose"]["id"] == f"{world.med_id}@20260310T0800"
+    assert again.status_code == 200 and again.json["applied"] is False
+    assert again.json["dose"]["logged_at"] == first.json["dose"]["logged_at"]
+    assert skipped.status_code == 422 and skipped.json["fields"][0]["field"] == "action"
+
+
+def test_logging_by_medication_follows_the_access_rules(world: World) -> None:
+    path = f"/recipients/{world.edith.id}/medications/{world.med_id}/log"
+    assert world.post(path, {}, token="coord-n").status_code == 403
+    assert world.post(path, {}, token="carer-b").status_code == 404
+    assert world.post(f"/recipients/{world.edith.id}/medications/med_nope/log", {}).status_code == 404
+    document = json_of(world.client.get("/api/v1/openapi.json"))
+    assert "/recipients/{recipient_id}/medications/{medication_id}/log" in document["paths"]

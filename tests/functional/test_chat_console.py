@@ -113,3 +113,36 @@ def test_a_pretend_time_needs_the_in_process_skill(db: Path, edith: str) -> None
     result = chat(db, edith, "--at", MORNING, "--url", "http://127.0.0.1:9/alexa", lines=[])
     assert result.exit_code == 2
     assert "--at works only in process" in result.output
+
+
+def test_a_name_the_carer_recorded_is_understood_as_that_medicine(db: Path, edith: str) -> None:
+    # GIVEN the carer records with the CLI that Edith calls her 8 o'clock Bisoprolol her "heart pill"
+    added = CliRunner().invoke(cli, ["--store", f"sqlite:///{db}", "med", "add", edith, "--name", "Bisoprolol",
+                                     "--dose", "2.5 mg", "--at", "08:00", "--start", "2026-01-01",
+                                     "--also-called", "heart pill"])
+    assert added.exit_code == 0, added.output
+    # WHEN she asks about, then logs, her heart pill by that name (Metformin is due at 8 too)
+    result = chat(db, edith, "--at", MORNING, lines=[
+        "did I take my heart pill", "I took my heart pill", "did I take my heart pills", "quit"])
+    # THEN every answer is about Bisoprolol
+    assert result.exit_code == 0, result.output
+    said = alexa_lines(result)
+    assert said[1] == "No. You haven't taken your Bisoprolol yet today. It was due at 8 this morning."
+    assert said[2] == "Thanks, I've noted your Bisoprolol."
+    assert said[3] == "Yes, you took your Bisoprolol at 8:05 this morning."
+    # AND only Bisoprolol is logged
+    store = SqliteStore(db)
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    taken = [d.medication_name for d in store.list_doses(edith, start, start + timedelta(days=1)) if d.is_logged]
+    store.close()
+    assert taken == ["Bisoprolol"]
+
+
+def test_a_kind_of_medicine_with_no_recorded_name_is_asked_about_and_the_answer_used(db: Path, edith: str) -> None:
+    # WHEN Edith, who has not been given a "heart pill" name, says she took her heart pill, then answers
+    result = chat(db, edith, "--at", MORNING, lines=["I took my heart pill", "my ramipril", "quit"])
+    # THEN she is asked which one, and her answer goes back to the same request
+    assert result.exit_code == 0, result.output
+    said = alexa_lines(result)
+    assert said[1] == "Which one: Metformin or Ramipril?"
+    assert said[2] == "Your Ramipril isn't due until 8 this evening."

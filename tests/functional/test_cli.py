@@ -149,3 +149,41 @@ def test_store_url_from_environment_and_bad_urls(tmp_path: Path, monkeypatch: py
     assert (tmp_path / "env.db").exists()
     bad = CliRunner().invoke(cli, ["--store", "postgres://x", "recipient", "list"])
     assert bad.exit_code == 2 and "unknown store URL" in bad.output
+
+
+def test_the_cli_works_on_a_real_dynamodb_compatible_server(dynalite_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the standard AWS settings pointing at a local server (dynalite), and a dynamodb:// store URL
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite_url)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    db = "dynamodb://dosekeeper-cli"
+    # WHEN a carer sets up a person and logs a dose
+    assert run(db, "store", "init").exit_code == 0
+    assert run(db, "store", "init").exit_code == 0
+    rid = add_edith(db)
+    assert run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--start", "2026-11-01").exit_code == 0
+    assert run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:05:00+00:00").exit_code == 0
+    again = run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:06:00+00:00")
+    # THEN the table holds exactly one log, and the second attempt says when the first was
+    assert again.exit_code == 2 and "already taken at 08:05" in again.output
+    doses = json.loads(run(db, "doses", rid, "--date", "2026-11-20", "--json").output)
+    assert [(d["status"], d["logged_at"]) for d in doses] == [("taken", "2026-11-20T08:05:00+00:00")]
+
+
+def test_moving_a_recipient_to_another_zone_keeps_dose_times_local(db: str) -> None:
+    # GIVEN Edith in London with an 08:00 medicine
+    rid = add_edith(db)
+    run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00")
+    tomorrow = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).date().isoformat()
+    # WHEN the carer moves her to New York
+    result = run(db, "recipient", "set", rid, "--timezone", "America/New_York")
+    assert result.exit_code == 0 and "re-planned" in result.output
+    # THEN tomorrow's dose is at 08:00 New York time (13:00 UTC), and only one is expected
+    doses = json.loads(run(db, "doses", rid, "--date", tomorrow, "--json").output)
+    assert [(d["scheduled_at"][11:16], d["scheduled_utc"][11:13]) for d in doses] == [("08:00", "13")]
+    people = json.loads(run(db, "recipient", "list", "--json").output)
+    assert people[0]["timezone"] == "America/New_York"
+    bad = CliRunner().invoke(cli, ["--store", db, "recipient", "set", rid, "--timezone", "Mars/Base"])
+    assert bad.exit_code == 2 and "unknown time zone" in bad.output
+    nothing = CliRunner().invoke(cli, ["--store", db, "recipient", "set", rid])
+    assert nothing.exit_code == 2

@@ -13,6 +13,7 @@ from skill.alexa.api_client import TimeoutApiClient
 from skill.alexa.reminders import fetch_reminder
 from skill.alexa.skill_builder import build_skill
 from skill.domain.models import Recipient, Schedule
+from skill.doses import update_recipient
 from skill.store.base import Store
 from skill.store.voice import AlexaLink
 from tests.factories import medication, recipient
@@ -124,6 +125,17 @@ def test_snooze_sets_a_one_off_reminder(
     assert call.body is not None and call.body["trigger"] == {"type": "SCHEDULED_RELATIVE", "offsetInSeconds": 900}
 
 
+def test_remind_me_later_without_a_time_waits_fifteen_minutes_and_says_so(
+        sqlite_store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, apis: FakeAlexaApis) -> None:
+    speaker = speaker_for(sqlite_store, edith, apis)
+    # WHEN she says "remind me later" (no duration heard)
+    said = Conversation(skill, speaker, clock).intent("SnoozeIntent")
+    # THEN a reminder is set for 15 minutes from now, and she hears how long
+    assert said.text == "OK, I'll remind you in 15 minutes."
+    [call] = apis.calls("POST")
+    assert call.body is not None and call.body["trigger"] == {"type": "SCHEDULED_RELATIVE", "offsetInSeconds": 900}
+
+
 @pytest.mark.parametrize("mode", ["fail", "hang"])
 def test_a_failing_or_slow_api_degrades_the_answer_never_the_turn(
         sqlite_store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, apis: FakeAlexaApis,
@@ -213,3 +225,17 @@ def test_a_reminder_is_read_back_as_raw_json_despite_the_sdk_deserialization_bug
     found = fetch_reminder(client, apis.url, "test-api-token", "tok-9")
     assert found is not None and found["trigger"]["recurrence"]["freq"] == "DAILY"
     assert fetch_reminder(client, apis.url, "test-api-token", "tok-missing") is None
+
+
+def test_moving_the_person_to_another_time_zone_moves_their_reminders(
+        sqlite_store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, apis: FakeAlexaApis) -> None:
+    sqlite_store.put_medication(medication(edith.id, "Metformin", at=("08:00",)))
+    speaker = speaker_for(sqlite_store, edith, apis)
+    Conversation(skill, speaker, clock).launch()
+    assert not apis.calls("PUT")
+    # WHEN the carer moves Edith to New York (she has moved house)
+    update_recipient(sqlite_store, edith, replace(edith, timezone="America/New_York"), clock())
+    Conversation(skill, speaker, clock).launch()
+    # THEN both reminders now ring at 8 New York time
+    zones = [r.body["trigger"]["timeZoneId"] for r in apis.calls("PUT") if r.body]
+    assert zones == ["America/New_York", "America/New_York"]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from skill.domain.models import Dose, DoseStatus, LogSource
 from skill.doses import expected_doses
-from skill.store.sqlite import SqliteStore
+from skill.store import codec
+from skill.store.sqlite import SqliteStore, core
 from skill.store.sqlite.connection import SqliteBase
 from tests.factories import medication, recipient
+
+DAY = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def test_file_uses_wal_and_migrations_apply_once_per_area(tmp_path: Path) -> None:
@@ -26,20 +31,31 @@ def test_file_uses_wal_and_migrations_apply_once_per_area(tmp_path: Path) -> Non
 
 
 def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path: Path) -> None:
-    # GIVEN a file made by a release that had only the core schema
-    class CoreOnly(SqliteBase):
-        migrations = (("core", SqliteStore.migrations[0][1]),)
+    # GIVEN a file made by the first release: only the core schema, version 1, with a dose logged in it
+    class FirstRelease(SqliteBase):
+        migrations = (("core", core.MIGRATIONS[:1]),)
 
-    old = CoreOnly(tmp_path / "old.db")
+    old = FirstRelease(tmp_path / "old.db")
     old.init()
     edith = recipient()
-    SqliteStore(tmp_path / "old.db").put_recipient(edith)  # core tables exist already
+    dose = replace(expected_doses(edith, medication(edith.id), DAY, DAY + timedelta(days=1))[0],
+                   status=DoseStatus.TAKEN, logged_at=DAY + timedelta(hours=8, minutes=5), source=LogSource.VOICE)
+    data = codec.dose_to_dict(dose)
+    with old.transaction() as conn:  # exactly what version 1 wrote
+        conn.execute("INSERT INTO recipients (id, organisation, name_key, data) VALUES (?, ?, ?, ?)",
+                     (edith.id, edith.organisation, "edith", json.dumps(codec.recipient_to_dict(edith))))
+        conn.execute("INSERT INTO doses (recipient_id, id, medication_id, due_utc, status, logged_at, source, data)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (edith.id, dose.id, dose.medication_id, data["due_utc"],
+                                                          "taken", data["logged_at"], "voice", json.dumps(data)))
+    old.close()
     # WHEN the current release opens it
     store = SqliteStore(tmp_path / "old.db")
     store.init()
-    # THEN every area's schema is there and the data survived
-    assert set(store.schema_versions()) >= {"core", "alerts", "voice", "accounts"}
+    # THEN every area's schema is there, and the data survived the column migration unchanged
+    assert store.schema_versions()["core"] == len(core.MIGRATIONS)
+    assert set(store.schema_versions()) >= {"core", "alerts", "voice", "accounts", "feeds"}
     assert store.get_recipient(edith.id) == edith
+    assert store.list_doses(edith.id, DAY, DAY + timedelta(days=1)) == [dose]
 
 
 def test_web_threads_and_the_sweeper_write_at_once_without_errors(tmp_path: Path) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
 from skill.alexa.skill_builder import build_skill
-from skill.domain.models import DoseStatus, LinkCode, Recipient, Schedule
+from skill.domain.models import DoseStatus, LinkCode, Medication, Recipient, Schedule
 from skill.store.base import Store
 from skill.store.voice import AlexaLink
 from tests.factories import medication, recipient
-from tests.support.envelopes import Conversation, FixedClock, Speaker, intent_request
+from tests.support.envelopes import Conversation, FixedClock, Speaker, intent_request, slot
 
 MORNING = datetime(2026, 11, 25, 8, 5, tzinfo=UTC)  # London is on GMT in November
 
@@ -376,3 +377,154 @@ def test_dynamodb_requests_per_turn_stay_within_budget(moto_store: Store, clock:
     counter.reset()
     chat.intent("LogDoseIntent", medication="metformin")
     assert counter.counts == {"Query": 1, "UpdateItem": 1}
+    # A later session on the same warm process: the speaker's recipient is remembered and confirmed by
+    # the link back-references that come back in the same Query, so a launch is one read
+    counter.reset()
+    said = chat.new_session().launch()
+    assert counter.counts == {"Query": 1}
+    assert "Edith" in said.text
+
+
+def test_a_speaker_moved_to_someone_else_is_never_served_the_old_person_from_a_warm_cache(
+        store: Store, clock: FixedClock) -> None:
+    # GIVEN a warm skill that has served this speaker as Edith
+    skill = build_skill(store, skill_id=None, clock=clock)
+    edith, bert = recipient(display_name="Edith"), recipient(display_name="Bert")
+    for person in (edith, bert):
+        store.put_recipient(person)
+    speaker = linked(store, edith)
+    assert "Edith" in talk(skill, speaker, clock).launch().text
+    # WHEN the speaker is linked to Bert (another code, another device) and opens the skill again
+    linked(store, bert, speaker)
+    said = talk(skill, speaker, clock).launch()
+    # THEN Bert is greeted, not Edith
+    assert "Bert" in said.text and "Edith" not in said.text
+
+
+# -- what the person calls a medicine ("heart pill") ------------------------------------------------------
+
+def kind(said: str, value: str = "heart pill", ident: str = "CATEGORY_HEART") -> dict[str, Any]:
+    """The medicine slot as the model resolves a kind of medicine: "heart pill" is CATEGORY_HEART, not a medicine."""
+    return slot("medication", said, resolved=(value, ident))
+
+
+def logged_names(store: Store, person: Recipient) -> list[str]:
+    day = store.list_doses(person.id, MORNING - timedelta(hours=9), MORNING + timedelta(hours=15))
+    return sorted(d.medication_name for d in day if d.is_logged)
+
+
+@pytest.fixture
+def heart_pill(store: Store, edith: Recipient) -> Medication:
+    """Edith's 8 o'clock medicines; her carer noted that Ramipril is what she calls her "heart pill"."""
+    ramipril = medication(edith.id, "Ramipril", at=("08:00",), dose_text="5 mg", also_called=("heart pill",))
+    store.put_medication(ramipril)
+    store.put_medication(medication(edith.id, "Amlodipine", at=("08:00",), dose_text="5 mg"))
+    store.put_medication(medication(edith.id, "Metformin", at=("08:00", "20:00")))
+    return ramipril
+
+
+def test_did_i_take_my_heart_pill_answers_about_the_medicine_she_calls_that(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, heart_pill: Medication) -> None:
+    # GIVEN she noted her Ramipril at 8:02 (but not her Amlodipine, also due at 8)
+    speaker = linked(store, edith)
+    clock.set(MORNING - timedelta(minutes=3))
+    assert talk(skill, speaker, clock).intent("LogDoseIntent", medication="ramipril").text == (
+        "Thanks, I've noted your Ramipril.")
+    # WHEN at 8:05 she asks straight out (no launch, so Alexa knows only the model's "heart pill", a kind)
+    clock.set(MORNING)
+    said = talk(skill, speaker, clock).intent("CheckDoseIntent", medication=kind("heart pill"))
+    # THEN the answer is about Ramipril, the medicine she calls her heart pill
+    assert said.text == "Yes, you took your Ramipril at 8:02 this morning."
+    # AND "heart tablet", the same kind said another way, is the same medicine
+    said = talk(skill, speaker, clock).intent("CheckDoseIntent", medication=kind("heart tablet"))
+    assert said.text == "Yes, you took your Ramipril at 8:02 this morning."
+
+
+def test_i_took_my_heart_pill_logs_the_medicine_she_calls_that_and_nothing_else(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, heart_pill: Medication) -> None:
+    speaker = linked(store, edith)
+    # WHEN she says she took her heart pill
+    said = talk(skill, speaker, clock).intent("LogDoseIntent", medication=kind("heart pill"))
+    # THEN Ramipril is noted, and only Ramipril
+    assert said.text == "Thanks, I've noted your Ramipril."
+    assert logged_names(store, edith) == ["Ramipril"]
+
+
+def test_launch_teaches_alexa_her_names_for_her_medicines(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient, heart_pill: Medication) -> None:
+    chat = talk(skill, linked(store, edith), clock)
+    # WHEN she opens the skill
+    said = chat.launch()
+    # THEN her medicines go to Alexa as dynamic entities, with "heart pill" as a synonym of Ramipril
+    [update] = [d for d in said.directives if d["type"] == "Dialog.UpdateDynamicEntities"]
+    values = {v["id"]: (v["name"]["value"], v["name"]["synonyms"]) for v in update["types"][0]["values"]}
+    assert values[heart_pill.id] == ("Ramipril", ["heart pill"])
+    assert sorted(name for name, _ in values.values()) == ["Amlodipine", "Metformin", "Ramipril"]
+    # AND when Alexa then resolves "heart pill" to her Ramipril (and to the model's kind too), Ramipril is noted
+    said = chat.intent("LogDoseIntent", medication=slot("medication", "heart pill", resolved=(
+        "Ramipril", heart_pill.id), dynamic=True, also=("heart pill", "CATEGORY_HEART")))
+    assert said.text == "Thanks, I've noted your Ramipril."
+    assert logged_names(store, edith) == ["Ramipril"]
+
+
+def test_a_kind_of_medicine_she_has_no_name_for_is_asked_about_never_guessed(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    # GIVEN three medicines due at 8, none of which her carer said she calls her "heart pill"
+    for name in ("Ramipril", "Amlodipine", "Metformin"):
+        store.put_medication(medication(edith.id, name, at=("08:00",)))
+    chat = talk(skill, linked(store, edith), clock)
+    # WHEN she says she took her heart pill
+    said = chat.intent("LogDoseIntent", medication=kind("heart pill"))
+    # THEN she is asked which one, nothing is logged, and Alexa is told to take her answer as the medicine
+    assert said.text == "Which one: Amlodipine, Metformin or Ramipril?" and said.reprompt == said.text
+    assert logged_names(store, edith) == []
+    [elicit] = [d for d in said.directives if d["type"] == "Dialog.ElicitSlot"]
+    assert elicit["slotToElicit"] == "medication" and elicit["updatedIntent"]["name"] == "LogDoseIntent"
+    # WHEN she answers "Ramipril"
+    said = chat.answer("LogDoseIntent", medication="ramipril")
+    # THEN Ramipril, and only Ramipril, is noted
+    assert said.text == "Thanks, I've noted your Ramipril."
+    assert logged_names(store, edith) == ["Ramipril"]
+
+
+def test_asking_which_one_names_three_medicines_at_most(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    for name in ("Ramipril", "Amlodipine", "Metformin", "Bisoprolol"):
+        store.put_medication(medication(edith.id, name, at=("08:00",)))
+    chat = talk(skill, linked(store, edith), clock)
+    said = chat.intent("CheckDoseIntent", medication=kind("heart pill"))
+    assert said.text == "Which one: Amlodipine, Bisoprolol, Metformin or another one?"
+    # AND the one she names, listed or not, is the one answered about
+    said = chat.answer("CheckDoseIntent", medication="ramipril")
+    assert said.text == "No. You haven't taken your Ramipril yet today. It was due at 8 this morning."
+
+
+def test_a_name_two_medicines_share_is_asked_about(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    # GIVEN two medicines she calls her heart pills, and one she doesn't
+    store.put_medication(medication(edith.id, "Ramipril", at=("08:00",), also_called=("heart pill",)))
+    store.put_medication(medication(edith.id, "Bisoprolol", at=("08:00",), also_called=("heart pill",)))
+    store.put_medication(medication(edith.id, "Metformin", at=("08:00",)))
+    chat = talk(skill, linked(store, edith), clock)
+    said = chat.intent("LogDoseIntent", medication=kind("heart pill"))
+    assert said.text == "Which one: Bisoprolol or Ramipril?"
+    assert logged_names(store, edith) == []
+
+
+def test_a_kind_with_only_one_medicine_on_her_list_is_confirmed_first(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    store.put_medication(medication(edith.id, "Ramipril", at=("08:00",)))
+    chat = talk(skill, linked(store, edith), clock)
+    said = chat.intent("LogDoseIntent", medication=kind("water tablet", "water tablet", "CATEGORY_WATER"))
+    assert said.text == "Did you mean Ramipril?"
+    assert logged_names(store, edith) == []
+    assert chat.intent("AMAZON.YesIntent").text == "Thanks, I've noted your Ramipril."
+
+
+def test_a_snooze_for_longer_than_a_day_asks_how_long_instead(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    chat = talk(skill, linked(store, edith), clock)
+    said = chat.intent("SnoozeIntent", duration="P1W")
+    assert said.text == "I can remind you in anything from one minute to one day. How long should I wait?"
+    [elicit] = [d for d in said.directives if d["type"] == "Dialog.ElicitSlot"]
+    assert elicit["slotToElicit"] == "duration" and elicit["updatedIntent"]["name"] == "SnoozeIntent"

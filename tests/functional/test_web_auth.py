@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from skill.accounts.tokens import issue_token
@@ -145,3 +147,65 @@ def test_nobody_revokes_another_users_token(client: FlaskClient, world: World) -
 
 def test_health_check_needs_no_sign_in(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_a_signed_in_user_changes_their_password(client: FlaskClient, world: World,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    # GIVEN ann signed in
+    csrf = login(client, "ann@example.org")
+    new = "a much longer passphrase"
+    # WHEN she changes her password with the right current one (and the log is watched)
+    with caplog.at_level(logging.INFO):
+        response = client.post("/account/password", data={
+            "csrf_token": csrf, "current_password": PASSWORD, "new_password": new, "new_password_again": new})
+    # THEN the change is stored as an argon2 hash, her session goes on, and only her id is logged
+    assert response.status_code == 303
+    user = world.store.get_user_by_email("ann@example.org")
+    assert user is not None and user.password_hash.startswith("$argon2id$")
+    assert "Your password is changed." in client.get("/account").text
+    logged = [r for r in caplog.records if r.getMessage() == "password changed"]
+    assert len(logged) == 1 and logged[0].__dict__["user_id"] == user.id
+    assert "ann@example.org" not in caplog.text
+    # AND the old password no longer signs in, the new one does
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/account").text)})
+    token = csrf_of(client.get("/login").text)
+    assert client.post("/login", data={"email": "ann@example.org", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 401
+    assert client.post("/login", data={"email": "ann@example.org", "password": new,
+                                       "csrf_token": token}).status_code == 302
+
+
+def test_a_password_change_needs_the_current_password_a_match_and_its_token(client: FlaskClient,
+                                                                            world: World) -> None:
+    csrf = login(client, "ann@example.org")
+    before = world.store.get_user_by_email("ann@example.org")
+    form = {"csrf_token": csrf, "current_password": PASSWORD, "new_password": "long enough pass",
+            "new_password_again": "long enough pass"}
+    # WHEN the current password is wrong, the two new ones differ, the new one is short, or no CSRF token
+    wrong = client.post("/account/password", data={**form, "current_password": "not it at all"})
+    differ = client.post("/account/password", data={**form, "new_password_again": "long enough pazz"})
+    short = client.post("/account/password", data={**form, "new_password": "short", "new_password_again": "short"})
+    forged = client.post("/account/password", data={**form, "csrf_token": "forged"})
+    # THEN each is refused with its reason, the wrong guess counts towards the lock, and nothing changed
+    assert wrong.status_code == 422 and "current password is not right" in wrong.text
+    assert differ.status_code == 422 and "two new passwords differ" in differ.text
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    assert forged.status_code == 400
+    after = world.store.get_user_by_email("ann@example.org")
+    assert before is not None and after is not None
+    assert after.password_hash == before.password_hash and after.failed_logins == 1
+
+
+def test_while_locked_the_current_password_is_not_checked(client: FlaskClient, world: World) -> None:
+    # GIVEN ann signed in, then five wrong current passwords (the sign-in lock)
+    csrf = login(client, "ann@example.org")
+    for i in range(5):
+        client.post("/account/password", data={"csrf_token": csrf, "current_password": f"guess {i}",
+                                               "new_password": "x" * 12, "new_password_again": "x" * 12})
+    # WHEN the right one is then given
+    right = client.post("/account/password", data={"csrf_token": csrf, "current_password": PASSWORD,
+                                                   "new_password": "x" * 12, "new_password_again": "x" * 12})
+    # THEN it is refused while the lock lasts
+    assert right.status_code == 422 and "Try again later" in right.text
+    user = world.store.get_user_by_email("ann@example.org")
+    assert user is not None and user.locked(NOW)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
@@ -156,6 +157,29 @@ def test_speech_and_grace_settings_are_saved(client: FlaskClient, world: World) 
     assert bad.status_code == 422
 
 
+def test_a_carer_moves_a_person_to_another_time_zone_and_doses_stay_at_the_same_clock_time(
+        client: FlaskClient, world: World) -> None:
+    # GIVEN Edith in London with her medicines planned ahead
+    csrf = login(client, "ann@example.org")
+    before = world.store.get_recipient(world.edith.id)
+    assert before is not None and before.timezone == "Europe/London"
+    # WHEN her carer sets New York on the page
+    response = client.post(f"/recipients/{world.edith.id}/settings", data={
+        "csrf_token": csrf, "speech_rate": "medium", "grace_minutes": "60", "timezone": "America/New_York"})
+    # THEN she is in New York, every dose still to come is at the same local clock time there, and it is audited
+    assert response.status_code == 303
+    upcoming = world.store.list_doses(world.edith.id, NOW, NOW + timedelta(days=3))
+    assert upcoming
+    assert all(d.scheduled_local.tzinfo == ZoneInfo("America/New_York") for d in upcoming)
+    assert {d.scheduled_local.strftime("%H:%M") for d in upcoming} <= {
+        t.strftime("%H:%M") for m in world.store.list_medications(world.edith.id) for t in m.schedule.times}
+    assert ("timezone", "Europe/London", "America/New_York") in world.store.list_audit(world.edith.id)[0].changes()
+    # AND a zone that does not exist is refused with the reason, changing nothing
+    bad = client.post(f"/recipients/{world.edith.id}/settings", data={
+        "csrf_token": csrf, "speech_rate": "medium", "grace_minutes": "60", "timezone": "Mars/Base"})
+    assert bad.status_code == 422 and "unknown time zone" in bad.text
+
+
 def test_a_new_link_code_is_shown_and_works_once(client: FlaskClient, world: World) -> None:
     csrf = login(client, "ann@example.org")
     page = client.post(f"/recipients/{world.edith.id}/link-code", data={"csrf_token": csrf}).text
@@ -165,10 +189,79 @@ def test_a_new_link_code_is_shown_and_works_once(client: FlaskClient, world: Wor
     assert claimed is not None and claimed.recipient_id == world.edith.id
 
 
-def test_the_device_time_zone_flag_is_shown(client: FlaskClient, world: World) -> None:
+def test_the_device_time_zone_flag_says_plainly_what_differs(client: FlaskClient, world: World) -> None:
+    # GIVEN Edith (Europe/London) talks to a device set to Madrid time
     world.store.set_device_timezone(world.edith.id, "Europe/Madrid")
     login(client, "ann@example.org")
-    assert "the Alexa device reports Europe/Madrid" in client.get(f"/recipients/{world.edith.id}").text
+    # WHEN ann opens Edith's page at noon
+    page = client.get(f"/recipients/{world.edith.id}").text
+    # THEN the flag names both zones and both clocks, and what to do
+    flag = page[page.index('id="device-timezone"'):page.index("</div>", page.index('id="device-timezone"'))]
+    assert "The device is set to Europe/Madrid" in flag and "scheduled in Europe/London time" in flag
+    assert "it is 12:00 here and 13:00 on the device" in flag
+    assert "wrong hour" in flag
+    # AND a device in Edith's own zone raises no flag
+    world.store.set_device_timezone(world.edith.id, "Europe/London")
+    assert 'id="device-timezone"' not in client.get(f"/recipients/{world.edith.id}").text
+
+
+def test_a_medicine_also_called_by_other_names_is_saved_shown_and_audited(client: FlaskClient,
+                                                                         world: World) -> None:
+    # GIVEN ann on Edith's page
+    csrf = login(client, "ann@example.org")
+    # WHEN she adds Ramipril, also called "heart pill" (typed twice) and "the white one"
+    response = client.post(f"/recipients/{world.edith.id}/medications", data={
+        "csrf_token": csrf, "name": "Ramipril", "time": ["13:00"],
+        "also_called": " heart pill, Heart Pill ,, the white one "})
+    assert response.status_code == 303
+    # THEN each name is kept once, the page and the edit form show them, and the audit log has them
+    ramipril = next(m for m in world.store.list_medications(world.edith.id) if m.name == "Ramipril")
+    assert ramipril.also_called == ("heart pill", "the white one")
+    assert "also called “heart pill”, “the white one”" in client.get(f"/recipients/{world.edith.id}").text
+    form = client.get(f"/recipients/{world.edith.id}/medications/{ramipril.id}").text
+    assert 'value="heart pill, the white one"' in form
+    entry = world.store.list_audit(world.edith.id)[0]
+    assert entry.after is not None and entry.after["also_called"] == "heart pill, the white one"
+    # AND dropping one is recorded as a change
+    edited = client.post(f"/recipients/{world.edith.id}/medications/{ramipril.id}", data={
+        "csrf_token": csrf, "name": "Ramipril", "time": ["13:00"], "also_called": "heart pill",
+        "start": ramipril.schedule.start.isoformat()})
+    assert edited.status_code == 303, edited.text
+    update = next(e for e in world.store.list_audit(world.edith.id) if e.action == "update")
+    assert update.changes() == [("also_called", "heart pill, the white one", "heart pill")]
+
+
+def test_more_than_five_other_names_is_refused_and_the_form_kept(client: FlaskClient, world: World) -> None:
+    csrf = login(client, "ann@example.org")
+    names = "a1, a2, a3, a4, a5, a6"
+    response = client.post(f"/recipients/{world.edith.id}/medications", data={
+        "csrf_token": csrf, "name": "Ramipril", "time": ["13:00"], "also_called": names})
+    assert response.status_code == 422
+    assert "at most 5 other names" in response.text and f'value="{names}"' in response.text
+    assert [m.name for m in world.store.list_medications(world.edith.id)] == ["Metformin"]
+
+
+def test_the_second_reminder_delay_is_set_on_the_page_and_audited(client: FlaskClient, world: World) -> None:
+    # GIVEN ann on Edith's page, where the second reminder comes 30 minutes after a dose time
+    csrf = login(client, "ann@example.org")
+    assert 'name="followup_minutes" type="number" min="5" max="240" required value="30"' in \
+        client.get(f"/recipients/{world.edith.id}").text
+    settings = {"csrf_token": csrf, "speech_rate": "medium", "grace_minutes": "60"}
+    # WHEN she sets it to 45 minutes
+    response = client.post(f"/recipients/{world.edith.id}/settings", data={**settings, "followup_minutes": "45"})
+    # THEN the voice skill will use 45, and the change is in the audit log
+    assert response.status_code == 303
+    assert world.store.get_voice_state(world.edith.id).followup_minutes == 45
+    entry = world.store.list_audit(world.edith.id)[0]
+    assert (entry.who, entry.entity, entry.changes()) == ("ann@example.org", "recipient",
+                                                          [("followup_minutes", 30, 45)])
+    # AND 4 hours and a bit is refused with the range, changing nothing
+    bad = client.post(f"/recipients/{world.edith.id}/settings", data={**settings, "followup_minutes": "241",
+                                                                      "grace_minutes": "90"})
+    assert bad.status_code == 422 and "5 to 240 minutes" in bad.text
+    assert world.store.get_voice_state(world.edith.id).followup_minutes == 45
+    saved = world.store.get_recipient(world.edith.id)
+    assert saved is not None and saved.grace_minutes == 60
 
 
 def test_an_invited_carer_signs_up_once_and_sees_the_same_person(world: World) -> None:

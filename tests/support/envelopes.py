@@ -19,25 +19,35 @@ REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
 _serializer = DefaultSerializer()
 
 
+def _authority(dynamic: bool) -> str:
+    return ("amzn1.er-authority.echo-sdk.dynamic.amzn1.ask.skill.test.MedicationName" if dynamic
+            else "amzn1.er-authority.echo-sdk.amzn1.ask.skill.test.MedicationName")
+
+
 def slot(name: str, value: str | None, *, resolved: tuple[str, str] | None = None,
-         dynamic: bool = False) -> dict[str, Any]:
-    """A slot as Alexa fills it; `resolved` = (canonical name, id) from entity resolution."""
+         dynamic: bool = False, also: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A slot as Alexa fills it; `resolved` = (canonical name, id) from entity resolution (the person's own
+    entities when `dynamic`); `also` = (name, id) the model's own values matched as well (e.g. a kind)."""
     data: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
     if value is not None:
         data["value"] = value
-    if resolved is not None:
-        authority = ("amzn1.er-authority.echo-sdk.dynamic.amzn1.ask.skill.test.MedicationName" if dynamic
-                     else "amzn1.er-authority.echo-sdk.amzn1.ask.skill.test.MedicationName")
+    matched = [(resolved, dynamic)] if resolved is not None else []
+    if also is not None:
+        matched.append((also, False))
+    if matched:
         data["resolutions"] = {"resolutionsPerAuthority": [{
-            "authority": authority, "status": {"code": "ER_SUCCESS_MATCH"},
-            "values": [{"value": {"name": resolved[0], "id": resolved[1]}}]}]}
+            "authority": _authority(is_dynamic), "status": {"code": "ER_SUCCESS_MATCH"},
+            "values": [{"value": {"name": found[0], "id": found[1]}}]} for found, is_dynamic in matched]}
     return data
 
 
-def intent_request(name: str, slots: Mapping[str, str | None] | None = None, **extra: Any) -> dict[str, Any]:
+SlotValue = str | dict[str, Any] | None  # the words heard, or a whole slot from `slot()` (with resolutions)
+
+
+def intent_request(name: str, slots: Mapping[str, SlotValue] | None = None, **extra: Any) -> dict[str, Any]:
     return {"type": "IntentRequest", "intent": {
         "name": name, "confirmationStatus": extra.pop("confirmation", "NONE"),
-        "slots": {k: slot(k, v) for k, v in (slots or {}).items()}}, **extra}
+        "slots": {k: v if isinstance(v, dict) else slot(k, v) for k, v in (slots or {}).items()}}, **extra}
 
 
 @dataclass
@@ -136,8 +146,12 @@ class Conversation:
     def launch(self) -> Said:
         return self.send({"type": "LaunchRequest"})
 
-    def intent(self, name: str, **slots: str | None) -> Said:
+    def intent(self, name: str, **slots: SlotValue) -> Said:
         return self.send(intent_request(name, slots))
+
+    def answer(self, name: str, **slots: SlotValue) -> Said:
+        """The reply to a question the skill asked with Dialog.ElicitSlot: the same intent, in progress."""
+        return self.send(intent_request(name, slots, dialogState="IN_PROGRESS"))
 
     def new_session(self) -> Conversation:
         return Conversation(self.skill, self.speaker, self.clock)

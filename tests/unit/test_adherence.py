@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import cast
 from xml.etree import ElementTree
 
@@ -153,3 +154,20 @@ def test_the_cohort_cache_reuses_rows_for_a_minute_only() -> None:
     assert store.calls["doses"] == 2
     first.clear()
     assert len(cache.rows(cast(CoreStore, store), people, NOW + timedelta(minutes=2))) == 1
+
+
+def test_heatmap_date_labels_never_overlap() -> None:
+    # GIVEN 30 days from 20 Oct 2026, where Sunday 1 Nov is next to Monday 2 Nov
+    days = tuple(date(2026, 10, 20) + timedelta(days=i) for i in range(30))
+    data = cells_from_doses(EDITH, [], days, NOW)
+    # WHEN the heatmap is drawn
+    root = ElementTree.fromstring(render_heatmap_svg(data))
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [(float(t.get("x") or 0), t.text) for t in root.iter(f"{ns}text")
+              if t.get("font-size") == "10" and t.text and t.text[:2].isdigit()]
+    # THEN the month's first day is labelled, the Monday beside it is not, and labels stand 3 columns apart
+    texts = [text for _, text in labels]
+    assert "01 Nov" in texts and "02 Nov" not in texts
+    assert texts == ["20 Oct", "26 Oct", "01 Nov", "09 Nov", "16 Nov"]
+    xs = [x for x, _ in labels]
+    assert all(b - a >= 3 * 18 for a, b in pairwise(xs))

@@ -47,3 +47,36 @@ def test_a_medicine_not_on_the_list_is_never_matched_silently() -> None:
 def test_generic_words_mean_every_due_dose(heard: str) -> None:
     assert is_generic(heard)
     assert not is_generic("aspirin")
+
+
+HEART = medication("rec_1", "Ramipril", also_called=("heart pill",))
+OTHERS = [medication("rec_1", "Amlodipine"), medication("rec_1", "Metformin")]
+
+
+@pytest.mark.parametrize("heard", ["heart pill", "Heart Pill", "heart pills", "heart tablet", "hart pill"])
+def test_what_the_person_calls_a_medicine_means_that_medicine(heard: str) -> None:
+    assert match(heard, [*OTHERS, HEART]).sure == HEART
+
+
+def test_the_medicine_is_still_known_by_its_own_name() -> None:
+    assert match("ramipril", [*OTHERS, HEART]).sure == HEART
+
+
+def test_a_name_two_medicines_share_is_a_choice_not_a_guess() -> None:
+    other_heart = medication("rec_1", "Bisoprolol", also_called=("heart pill",))
+    found = match("heart pill", [HEART, other_heart, *OTHERS])
+    assert found.sure is None and set(found.choices) == {HEART, other_heart}
+
+
+def test_a_nickname_that_only_looks_alike_is_never_used_silently() -> None:
+    # "heartburn pill" is not her heart pill: at most a question
+    assert match("heartburn pill", [*OTHERS, HEART]).sure is None
+    assert match("water pill", [*OTHERS, HEART]).sure is None
+
+
+def test_a_kind_of_medicine_is_compared_with_nicknames_only() -> None:
+    # "heart pill" is spelt a little like "Ramipril"; with no nickname recorded that must not count
+    plain = [medication("rec_1", "Ramipril"), *OTHERS]
+    found = match("heart pill", plain, nicknames_only=True)
+    assert found.sure is None and found.candidates == ()
+    assert match("heart pill", [*OTHERS, HEART], nicknames_only=True).sure == HEART

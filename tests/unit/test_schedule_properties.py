@@ -98,3 +98,19 @@ def test_london_spring_forward_moves_0230_to_0330_and_autumn_keeps_the_first_013
     assert utc == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # BST, the first 01:30
     as_needed = Schedule(as_needed=True, start=date(2026, 1, 1))
     assert list(occurrences(as_needed, tz, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone=zones, day=days, every=st.integers(min_value=1, max_value=9),
+       started_days_before=st.integers(min_value=0, max_value=3000), span=st.integers(min_value=1, max_value=30))
+def test_an_old_schedule_keeps_its_every_n_days_rhythm_in_a_late_window(zone: str, day: date, every: int,
+                                                                       started_days_before: int, span: int) -> None:
+    # GIVEN a schedule that started years before the window a report asks about
+    tz = ZoneInfo(zone)
+    start = day - timedelta(days=started_days_before)
+    schedule = Schedule(times=(time(9, 0),), every_n_days=every, start=start)
+    window = (day_window(day, tz)[0], day_window(day + timedelta(days=span - 1), tz)[1])
+    # THEN exactly the days on its rhythm are expected, counted from its own start
+    got = [o.nominal.date() for o in occurrences(schedule, tz, *window)]
+    assert got == [day + timedelta(days=d) for d in range(span)
+                   if (day + timedelta(days=d) - start).days % every == 0]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from skill.alexa.speech import dose_words, first_few, medicine, ssml, time_of_day, when
+from skill.alexa.speech import choice, dose_words, first_few, medicine, ssml, time_of_day, when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
@@ -57,3 +57,12 @@ def test_at_most_three_items_are_read_before_asking_for_more() -> None:
 def test_ssml_is_escaped_and_slowed_when_asked() -> None:
     assert ssml("Salt & pepper", "medium") == "<speak>Salt &amp; pepper</speak>"
     assert ssml("Hello", "slow") == '<speak><prosody rate="slow">Hello</prosody></speak>'
+
+
+@pytest.mark.parametrize(("items", "said"), [
+    (["Ramipril", "Amlodipine"], "Ramipril or Amlodipine"),
+    (["Ramipril", "Amlodipine", "Metformin"], "Ramipril, Amlodipine or Metformin"),
+    (["A", "B", "C", "D"], "A, B, C or another one"),
+])
+def test_a_choice_offers_three_options_at_most(items: list[str], said: str) -> None:
+    assert choice(items) == said

@@ -6,7 +6,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.alexa import answers
-from skill.alexa.handlers.base import WHAT_NEXT, Handler, resolve_medication, which_medicine
+from skill.alexa.handlers.base import WHAT_NEXT, Handler
+from skill.alexa.handlers.medicine import MedicineHandler
 from skill.alexa.reply import reply
 from skill.alexa.speech import first_few, join, medicine
 from skill.alexa.turn import Deps, Turn
@@ -73,16 +74,16 @@ def check_today(handler_input: HandlerInput, turn: Turn) -> Response:
     return reply(handler_input, "Nothing was due yet today. " + answers.next_dose_sentence(turn), end=True)
 
 
-class CheckDoseHandler(Handler):
+class CheckDoseHandler(MedicineHandler):
     intent = "CheckDoseIntent"
+    action = "check"
 
-    def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        resolution = resolve_medication(handler_input, turn)
-        if resolution.generic:
-            return check_today(handler_input, turn)
-        if resolution.medication is None:
-            return which_medicine(handler_input, turn, resolution, "check")
-        return check_medication(handler_input, self.deps, turn, resolution.medication)
+    def for_medicine(self, handler_input: HandlerInput, turn: Turn, medication: Medication,
+                     count: int | None) -> Response:
+        return check_medication(handler_input, self.deps, turn, medication)
+
+    def for_all(self, handler_input: HandlerInput, turn: Turn) -> Response:
+        return check_today(handler_input, turn)
 
 
 class NextDoseHandler(Handler):
@@ -118,15 +119,15 @@ def pills_left(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: 
     return reply(handler_input, text, end=True)
 
 
-class PillsLeftHandler(Handler):
+class PillsLeftHandler(MedicineHandler):
     intent = "PillsLeftIntent"
+    action = "pills"
 
-    def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        resolution = resolve_medication(handler_input, turn)
-        if resolution.medication is not None:
-            return pills_left(handler_input, self.deps, turn, resolution.medication)
-        if not resolution.generic:
-            return which_medicine(handler_input, turn, resolution, "pills")
+    def for_medicine(self, handler_input: HandlerInput, turn: Turn, medication: Medication,
+                     count: int | None) -> Response:
+        return pills_left(handler_input, self.deps, turn, medication)
+
+    def for_all(self, handler_input: HandlerInput, turn: Turn) -> Response:
         counted = [m for m in turn.medications if m.pill_count is not None]
         if not counted:
             return reply(handler_input, "I'm not counting any of your pills. " + WHAT_NEXT, reprompt=WHAT_NEXT)

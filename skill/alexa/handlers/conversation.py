@@ -35,11 +35,9 @@ SLOWER = {"medium": "slow", "slow": "x-slow", "x-slow": "x-slow"}
 
 class HelpHandler(Handler):
     intent = "AMAZON.HelpIntent"
-    needs_link = False
+    unlinked_text = HELP_UNLINKED
 
     def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        if not turn.linked:
-            return reply(handler_input, HELP_UNLINKED, reprompt=CODE_REPROMPT)
         return reply(handler_input, HELP_LINKED, reprompt=WHAT_NEXT)
 
 
@@ -61,11 +59,9 @@ class NavigateHomeHandler(StopHandler):
 
 class FallbackHandler(Handler):
     intent = "AMAZON.FallbackIntent"
-    needs_link = False
+    unlinked_text = "Sorry, I didn't catch that. " + CODE_REPROMPT
 
     def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        if not turn.linked:
-            return reply(handler_input, "Sorry, I didn't catch that. " + CODE_REPROMPT, reprompt=CODE_REPROMPT)
         return reply(handler_input, "Sorry, I didn't catch that. You can say: I took my pills, or: what's my "
                      "next dose.", reprompt=WHAT_NEXT, pending=pending_of(handler_input))
 

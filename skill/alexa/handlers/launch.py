@@ -7,7 +7,6 @@ compared with the person's. Each of those is best effort and never delays the gr
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -22,12 +21,11 @@ from ask_sdk_model.ui.ask_for_permissions_consent_card import AskForPermissionsC
 
 from skill.alexa import answers
 from skill.alexa.device_settings import check_device_zone
-from skill.alexa.handlers.base import CODE_REPROMPT, WHAT_NEXT, Handler
-from skill.alexa.reminders import Reminders, wanted_reminders
+from skill.alexa.handlers.base import WHAT_NEXT, Handler
+from skill.alexa.reminders import reminders_of, wanted_reminders
 from skill.alexa.reply import reply
 from skill.alexa.turn import REMINDERS_SCOPE, Deps, Turn, reminders_granted
 
-logger = logging.getLogger("dosekeeper.alexa")
 DISCLAIMER = ("Just so you know: Dose Keeper reminds you and keeps a record, but it is not medical advice. "
               "For questions about your medicines, please ask your doctor or pharmacist.")
 WELCOME_UNLINKED = ("Welcome to Dose Keeper. To get started, ask the person who set up your medicines for your "
@@ -36,8 +34,10 @@ ASK_AGAIN_AFTER = timedelta(days=7)  # a "no" to reminders is respected this lon
 
 
 def medicine_entities(turn: Turn) -> DynamicEntitiesDirective:
-    """The person's own medicine names, so Alexa hears "ramipril" rather than a near miss."""
-    values = [Entity(id=m.id, name=EntityValueAndSynonyms(value=m.name, synonyms=[])) for m in turn.medications]
+    """The person's own medicines, so Alexa hears "ramipril" rather than a near miss, and what they call each
+    ("heart pill") as its synonyms, so that resolves to the medicine itself rather than a kind of medicine."""
+    values = [Entity(id=m.id, name=EntityValueAndSynonyms(value=m.name, synonyms=list(m.also_called)))
+              for m in turn.medications]
     return DynamicEntitiesDirective(update_behavior=UpdateBehavior.REPLACE,
                                     types=[EntityListItem(name="MedicationName", values=values)])
 
@@ -49,17 +49,12 @@ def permission_request() -> SendRequestDirective:
 
 
 def sync_reminders(handler_input: HandlerInput, deps: Deps, turn: Turn, can_create: bool) -> None:
-    if handler_input.service_client_factory is None or turn.voice is None:
-        return
-    try:
-        client = handler_input.service_client_factory.get_reminder_management_service()
-    except Exception as exc:
-        logger.warning("no reminders client", extra={"error": type(exc).__name__})
+    reminders = reminders_of(handler_input, deps.store, turn)
+    if reminders is None or turn.voice is None:
         return
     state = turn.voice.state
     wanted = wanted_reminders(turn.medications, state.followup_minutes, turn.speech_locale)
-    Reminders(client, deps.store, turn.recipient, turn.speech_locale, turn.now).sync(
-        wanted, state.reminders, can_create=can_create)
+    reminders.sync(wanted, state.reminders, can_create=can_create)
 
 
 def greet(handler_input: HandlerInput, deps: Deps, turn: Turn, opening: str) -> Response:
@@ -96,9 +91,7 @@ def greet(handler_input: HandlerInput, deps: Deps, turn: Turn, opening: str) -> 
 
 class LaunchHandler(Handler):
     request_type = "LaunchRequest"
-    needs_link = False
+    unlinked_text = WELCOME_UNLINKED
 
     def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        if not turn.linked:
-            return reply(handler_input, WELCOME_UNLINKED, reprompt=CODE_REPROMPT)
         return greet(handler_input, self.deps, turn, f"Hello {turn.recipient.display_name}.")

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.alexa import answers
-from skill.alexa.handlers.base import Handler, number_slot, resolve_medication, which_medicine
-from skill.alexa.reminders import Reminders, reminder_key, wanted_reminders
+from skill.alexa.handlers.medicine import MedicineHandler
+from skill.alexa.reminders import reminder_key, reminders_of, wanted_reminders
 from skill.alexa.reply import reply
 from skill.alexa.speech import join
 from skill.alexa.turn import Deps, Turn, reminders_granted
 from skill.domain.models import Dose, LogSource, Medication
 from skill.doses import choose_dose_to_log, log_dose
 from skill.store.core import LogOutcome
-
-logger = logging.getLogger("dosekeeper.alexa")
 
 
 def record(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication, dose: Dose,
@@ -32,19 +29,16 @@ def record(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medi
 
 def quiet_followup(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication,
                    dose: Dose) -> None:
-    if turn.voice is None or handler_input.service_client_factory is None or not reminders_granted(handler_input):
+    if turn.voice is None or not reminders_granted(handler_input):
         return
     key = reminder_key(medication.id, dose.scheduled_local.time(), followup=True)
     token = turn.voice.state.reminders.get(key)
     want = wanted_reminders([medication], turn.voice.state.followup_minutes, turn.speech_locale).get(key)
     if token is None or want is None:
         return
-    try:
-        client = handler_input.service_client_factory.get_reminder_management_service()
-    except Exception as exc:
-        logger.warning("no reminders client", extra={"error": type(exc).__name__})
-        return
-    Reminders(client, deps.store, turn.recipient, turn.speech_locale, turn.now).skip_followup_today(want, token)
+    reminders = reminders_of(handler_input, deps.store, turn)
+    if reminders is not None:
+        reminders.skip_followup_today(want, token)
 
 
 def log_medication(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication,
@@ -105,14 +99,13 @@ def log_doses(handler_input: HandlerInput, deps: Deps, turn: Turn, dose_ids: lis
                  end=True)
 
 
-class LogDoseHandler(Handler):
+class LogDoseHandler(MedicineHandler):
     intent = "LogDoseIntent"
+    action = "log"
 
-    def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        count = number_slot(handler_input, "count")
-        resolution = resolve_medication(handler_input, turn)
-        if resolution.generic:
-            return log_everything_due(handler_input, self.deps, turn)
-        if resolution.medication is None:
-            return which_medicine(handler_input, turn, resolution, "log", count)
-        return log_medication(handler_input, self.deps, turn, resolution.medication, count)
+    def for_medicine(self, handler_input: HandlerInput, turn: Turn, medication: Medication,
+                     count: int | None) -> Response:
+        return log_medication(handler_input, self.deps, turn, medication, count)
+
+    def for_all(self, handler_input: HandlerInput, turn: Turn) -> Response:
+        return log_everything_due(handler_input, self.deps, turn)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -15,6 +15,8 @@ from skill.store import codec
 from skill.store.core import CoreStore, LogOutcome, RecipientView
 from skill.store.dynamodb.base import DOSE_PREFIX, DynamoBase
 from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
+
+T = TypeVar("T")
 
 PROFILE = "~PROFILE"
 MED_PREFIX = "~MED#"
@@ -115,6 +117,16 @@ class DynamoCore(DynamoBase, CoreStore):
         meds = [m for m in meds if include_stopped or m.active]
         return sorted(meds, key=lambda m: (m.name.casefold(), m.id))
 
+    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
+        return self._per_recipient(lambda rid: self.list_medications(rid, include_stopped=True), recipient_ids)
+
+    @staticmethod
+    def _per_recipient(read: Callable[[str], list[T]], recipient_ids: Sequence[str]) -> dict[str, list[T]]:
+        """One Query per recipient (a partition each), a few at a time: I/O-bound, and boto3 clients are
+        thread-safe. Reports call this, never one request per recipient per day."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return dict(zip(recipient_ids, pool.map(read, recipient_ids), strict=True))
+
     def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
         try:
             response = self.client.update_item(**self._pill_update(recipient_id, medication_id, delta),
@@ -214,11 +226,7 @@ class DynamoCore(DynamoBase, CoreStore):
 
     def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
                                   end: datetime) -> dict[str, list[Dose]]:
-        # One Query per recipient (a partition each), run a few at a time: the calls are I/O-bound and
-        # boto3 clients are thread-safe. Never one request per recipient per day.
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            found = pool.map(lambda rid: self.list_doses(rid, start, end), recipient_ids)
-            return dict(zip(recipient_ids, found, strict=True))
+        return self._per_recipient(lambda rid: self.list_doses(rid, start, end), recipient_ids)
 
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:

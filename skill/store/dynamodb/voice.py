@@ -60,6 +60,9 @@ def state_from_item(recipient_id: str, item: dict[str, Any] | None) -> VoiceStat
     )
 
 
+BACKREF_PREFIX = "~ALEXA#"  # PK=REC#<rid>: which Alexa users/persons are linked to this recipient
+
+
 class DynamoVoice(DynamoBase, VoiceStore):
     # -- links ----------------------------------------------------------------------------------------
     def get_alexa_link(self, alexa_id: str) -> AlexaLink | None:
@@ -71,13 +74,28 @@ class DynamoVoice(DynamoBase, VoiceStore):
         return AlexaLink(alexa_id, str(values["recipient_id"]), codec.parse_utc(str(values["linked_at"])))
 
     def put_alexa_link(self, link: AlexaLink) -> None:
+        # The back-reference in the recipient's partition is written first and the old one removed last,
+        # so a link never exists without it: a turn that guessed the recipient can confirm it in its one read.
+        previous = self.get_alexa_link(link.alexa_id)
+        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+            "PK": rec_pk(link.recipient_id), "SK": BACKREF_PREFIX + link.alexa_id, "type": "alexa_backref",
+            "alexa_id": link.alexa_id}))
         self.client.put_item(TableName=self.table.table_name, Item=to_item({
             "PK": alexa_pk(link.alexa_id), "SK": "LINK", "type": "alexa_link",
             "recipient_id": link.recipient_id, "linked_at": codec.utc_text(link.linked_at)}))
+        if previous is not None and previous.recipient_id != link.recipient_id:
+            self._delete_backref(previous)
 
     def delete_alexa_link(self, alexa_id: str) -> None:
+        previous = self.get_alexa_link(alexa_id)
         self.client.delete_item(TableName=self.table.table_name,
                                 Key=to_item({"PK": alexa_pk(alexa_id), "SK": "LINK"}))
+        if previous is not None:
+            self._delete_backref(previous)
+
+    def _delete_backref(self, link: AlexaLink) -> None:
+        self.client.delete_item(TableName=self.table.table_name,
+                                Key=to_item({"PK": rec_pk(link.recipient_id), "SK": BACKREF_PREFIX + link.alexa_id}))
 
     # -- link attempts --------------------------------------------------------------------------------
     def _attempts(self, alexa_id: str) -> tuple[AttemptRecord, int | None]:
@@ -129,7 +147,8 @@ class DynamoVoice(DynamoBase, VoiceStore):
         if view is None:
             return None
         voice = groups.get("voice", [None])[0]
-        return VoiceView(view=view, state=state_from_item(recipient_id, voice))
+        linked = frozenset(str(i["alexa_id"]) for i in groups.get("alexa_backref", []))
+        return VoiceView(view=view, state=state_from_item(recipient_id, voice), linked_ids=linked)
 
     def get_voice_state(self, recipient_id: str) -> VoiceState:
         item = self.client.get_item(TableName=self.table.table_name,

@@ -55,6 +55,19 @@ class SqliteBase:
             raise
         conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one consistent state (a read transaction; nests inside another one)."""
+        conn = self._conn()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         return self._conn().execute(sql, params).fetchall()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
 from skill.store import codec
@@ -33,16 +35,40 @@ MIGRATIONS: list[str] = [
         code TEXT PRIMARY KEY, recipient_id TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
     CREATE INDEX link_codes_by_recipient ON link_codes (recipient_id)
     """,
+    # 2: a dose's own fields as columns, so reading 90 days of doses for a cohort decodes no JSON
+    """
+    ALTER TABLE doses ADD COLUMN medication_name TEXT;
+    ALTER TABLE doses ADD COLUMN tz TEXT;
+    ALTER TABLE doses ADD COLUMN quantity INTEGER;
+    UPDATE doses SET medication_name = json_extract(data, '$.medication_name'), tz = json_extract(data, '$.tz'),
+                     quantity = json_extract(data, '$.quantity')
+    """,
 ]
 
 _LOGGABLE = (DoseStatus.PENDING.value, DoseStatus.MISSED.value)
 
 
-def _dose_row(row: object) -> Dose:
-    r = dict(row)  # type: ignore[call-overload]
-    data = json.loads(r["data"])
-    data.update(status=r["status"], logged_at=r["logged_at"], source=r["source"])
-    return codec.dose_from_dict(data)
+_STATUS = {s.value: s for s in DoseStatus}
+_SOURCE = {s.value: s for s in LogSource}
+_DOSE_INSERT = ("INSERT INTO doses (recipient_id, id, medication_id, due_utc, status, logged_at, source,"
+                " medication_name, tz, quantity, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _dose_values(dose: Dose) -> tuple[object, ...]:
+    data = codec.dose_to_dict(dose)
+    return (dose.recipient_id, dose.id, dose.medication_id, data["due_utc"], data["status"], data["logged_at"],
+            data["source"], dose.medication_name, data["tz"], dose.quantity, json.dumps(data))
+
+
+def _dose_row(row: sqlite3.Row) -> Dose:
+    """Straight from the columns: this runs for every dose of every cohort report, so no JSON and no dict."""
+    utc = codec.parse_utc(row["due_utc"])
+    logged_at, source = row["logged_at"], row["source"]
+    return Dose(id=row["id"], recipient_id=row["recipient_id"], medication_id=row["medication_id"],
+                medication_name=row["medication_name"], scheduled_local=utc.astimezone(ZoneInfo(row["tz"])),
+                scheduled_utc=utc, status=_STATUS[row["status"]],
+                logged_at=codec.parse_utc(logged_at) if logged_at else None,
+                source=_SOURCE[source] if source else None, quantity=int(row["quantity"] or 1))
 
 
 class SqliteCore(SqliteBase, CoreStore):
@@ -94,6 +120,21 @@ class SqliteCore(SqliteBase, CoreStore):
         )
         return [self._medication(r) for r in rows]
 
+    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
+        result: dict[str, list[Medication]] = {rid: [] for rid in recipient_ids}
+        wanted = list(result)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT recipient_id, data, pill_count FROM medications WHERE recipient_id IN ({marks})"  # noqa: S608
+                " ORDER BY recipient_id, name_key, id",
+                chunk,
+            )
+            for r in rows:
+                result[r["recipient_id"]].append(self._medication(r))
+        return result
+
     def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
         with self.transaction() as conn:
             return self._adjust_pills(conn, recipient_id, medication_id, delta)
@@ -122,20 +163,12 @@ class SqliteCore(SqliteBase, CoreStore):
 
     # -- doses --------------------------------------------------------------------------------------
     def put_doses(self, doses: Iterable[Dose]) -> int:
-        rows = []
-        for dose in doses:
-            data = codec.dose_to_dict(dose)
-            rows.append((dose.recipient_id, dose.id, dose.medication_id, data["due_utc"], data["status"],
-                         data["logged_at"], data["source"], json.dumps(data)))
+        rows = [_dose_values(dose) for dose in doses]
         if not rows:
             return 0
         with self.transaction() as conn:
             before = conn.total_changes
-            conn.executemany(
-                "INSERT INTO doses (recipient_id, id, medication_id, due_utc, status, logged_at, source, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                rows,
-            )
+            conn.executemany(_DOSE_INSERT + " ON CONFLICT DO NOTHING", rows)
             return conn.total_changes - before
 
     def delete_pending_doses(self, recipient_id: str, medication_id: str, after: datetime,
@@ -165,7 +198,7 @@ class SqliteCore(SqliteBase, CoreStore):
             marks = ",".join("?" * len(chunk))
             rows = self.query(
                 f"SELECT * FROM doses WHERE recipient_id IN ({marks}) AND due_utc >= ? AND due_utc < ?"  # noqa: S608 - only ?s
-                " ORDER BY due_utc, id",
+                " ORDER BY recipient_id, due_utc, id",  # the index's own order: no sort step
                 (*chunk, codec.utc_text(start), codec.utc_text(end)),
             )
             for r in rows:
@@ -175,7 +208,6 @@ class SqliteCore(SqliteBase, CoreStore):
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:
         logged = replace(dose, status=status, logged_at=logged_at, source=source)
-        data = codec.dose_to_dict(logged)
         with self.transaction() as conn:
             existing = conn.execute("SELECT * FROM doses WHERE recipient_id = ? AND id = ?",
                                     (dose.recipient_id, dose.id)).fetchone()
@@ -183,17 +215,13 @@ class SqliteCore(SqliteBase, CoreStore):
                 return LogOutcome(applied=False, dose=_dose_row(existing),
                                   previous_status=DoseStatus(existing["status"]))
             previous = DoseStatus(existing["status"]) if existing is not None else None
-            conn.execute(
-                "INSERT INTO doses (recipient_id, id, medication_id, due_utc, status, logged_at, source, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recipient_id, id) DO UPDATE SET"
-                " status = excluded.status, logged_at = excluded.logged_at, source = excluded.source",
-                (dose.recipient_id, dose.id, dose.medication_id, data["due_utc"], data["status"],
-                 data["logged_at"], data["source"], json.dumps(data)),
-            )
+            stored = _dose_row(conn.execute(
+                _DOSE_INSERT + " ON CONFLICT (recipient_id, id) DO UPDATE SET status = excluded.status,"
+                " logged_at = excluded.logged_at, source = excluded.source RETURNING *",
+                _dose_values(logged),
+            ).fetchone())
             pills = (self._adjust_pills(conn, dose.recipient_id, dose.medication_id, pill_delta)
                      if pill_delta else None)
-            stored = _dose_row(conn.execute("SELECT * FROM doses WHERE recipient_id = ? AND id = ?",
-                                            (dose.recipient_id, dose.id)).fetchone())
         return LogOutcome(applied=True, dose=stored, previous_status=previous, pills_left=pills)
 
     def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
@@ -210,17 +238,13 @@ class SqliteCore(SqliteBase, CoreStore):
             return cur.rowcount == 1
 
     def load_recipient_view(self, recipient_id: str, since: datetime) -> RecipientView | None:
-        # One read transaction (a consistent snapshot), the SQLite counterpart of DynamoDB's one Query.
-        conn = self._conn()
-        conn.execute("BEGIN")
-        try:
+        # One consistent snapshot: the SQLite counterpart of DynamoDB's one Query.
+        with self.snapshot():
             recipient = self.get_recipient(recipient_id)
             if recipient is None:
                 return None
             meds = self.list_medications(recipient_id, include_stopped=True)
             doses = self.list_doses(recipient_id, since, datetime.max.replace(tzinfo=since.tzinfo))
-        finally:
-            conn.execute("COMMIT")
         return RecipientView(recipient=recipient, medications=tuple(meds), doses=tuple(doses))
 
     # -- link codes ---------------------------------------------------------------------------------

@@ -101,10 +101,13 @@ class SqliteVoice(SqliteBase, VoiceStore):
 
     # -- voice state ----------------------------------------------------------------------------------
     def load_voice_view(self, recipient_id: str, since: datetime) -> VoiceView | None:
-        view = self.load_recipient_view(recipient_id, since)  # type: ignore[attr-defined]
-        if view is None:
-            return None
-        return VoiceView(view=view, state=self.get_voice_state(recipient_id))
+        with self.snapshot() as conn:  # one consistent read, the counterpart of DynamoDB's one Query
+            view = self.load_recipient_view(recipient_id, since)  # type: ignore[attr-defined]
+            if view is None:
+                return None
+            linked = frozenset(r[0] for r in conn.execute(
+                "SELECT alexa_id FROM alexa_links WHERE recipient_id = ?", (recipient_id,)))
+            return VoiceView(view=view, state=self.get_voice_state(recipient_id), linked_ids=linked)
 
     def get_voice_state(self, recipient_id: str) -> VoiceState:
         rows = self.query("SELECT data FROM voice_state WHERE recipient_id = ?", (recipient_id,))

@@ -50,6 +50,10 @@ def operations() -> list[tuple[Operation, str]]:
                    {200: m.DoseList}, query=m.DateRange), "list_doses"),
         (Operation("POST", rid + "/doses/{dose_id}/log", "Log a dose taken or skipped (idempotent)", "logDose",
                    {200: m.DoseLogOut, 201: m.DoseLogOut}, body=m.DoseLogIn, errors=WRITE_ERRORS), "log_dose"),
+        (Operation("POST", rid + "/medications/{medication_id}/log",
+                   "Log this medicine now, as-needed ones included (the dose is chosen as the voice skill "
+                   "does; the carer's as-needed limits apply)", "logMedication",
+                   {200: m.DoseLogOut, 201: m.DoseLogOut}, body=m.DoseLogIn, errors=WRITE_ERRORS), "log_medication"),
         (Operation("GET", rid + "/contacts", "Carers alerted about this recipient", "listContacts",
                    {200: m.ContactList}), "list_contacts"),
         (Operation("POST", rid + "/contacts", "Add a contact", "createContact", {201: m.ContactOut},

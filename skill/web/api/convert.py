@@ -16,7 +16,8 @@ def recipient_out(r: Recipient) -> m.RecipientOut:
 
 
 def medication_out(med: Medication) -> m.MedicationOut:
-    return m.MedicationOut(id=med.id, recipient_id=med.recipient_id, name=med.name, dose_text=med.dose_text,
+    return m.MedicationOut(id=med.id, recipient_id=med.recipient_id, name=med.name,
+                           also_called=list(med.also_called), dose_text=med.dose_text,
                            instructions=med.instructions,
                            schedule=m.ScheduleOut.model_validate(med.schedule.to_dict()),
                            pill_count=med.pill_count, refill_threshold=med.refill_threshold,

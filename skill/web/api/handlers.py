@@ -17,8 +17,16 @@ from flask import Response, url_for
 from skill.accounts.access import can_edit, can_see_cohort, can_view
 from skill.accounts.audit import contact_record, medication_record, record_change
 from skill.accounts.models import User
-from skill.domain.models import LogSource, Medication, Recipient, new_id
-from skill.doses import EARLY_WINDOW, log_dose, merge_doses, plan_medication
+from skill.domain.models import Dose, LogSource, Medication, Recipient, new_id
+from skill.doses import (
+    EARLY_WINDOW,
+    LogTarget,
+    as_needed_dose,
+    choose_dose_to_log,
+    log_dose,
+    merge_doses,
+    plan_medication,
+)
 from skill.exports import csv_export, fhir, ical
 from skill.reports.adherence import recipient_summary
 from skill.reports.cohort_cache import CohortCache
@@ -105,8 +113,8 @@ class Handlers:
         return convert.medication_out(self.medication(recipient, medication_id)), 200
 
     def _build(self, body: m.MedicationIn, recipient: Recipient, base: Medication | None) -> Medication:
-        values = dict(name=body.name, schedule=body.schedule.to_domain(), dose_text=body.dose_text,
-                      instructions=body.instructions, pill_count=body.pill_count,
+        values = dict(name=body.name, also_called=tuple(body.also_called), schedule=body.schedule.to_domain(),
+                      dose_text=body.dose_text, instructions=body.instructions, pill_count=body.pill_count,
                       refill_threshold=body.refill_threshold, pills_per_dose=body.pills_per_dose)
         if base is None:
             return Medication(id=new_id("med"), recipient_id=recipient.id, **values)  # type: ignore[arg-type]
@@ -176,6 +184,48 @@ class Handlers:
         out = m.DoseLogOut(applied=outcome.applied, dose=convert.dose_out(outcome.dose, recipient, now),
                            pills_left=outcome.pills_left)
         return out, 201 if outcome.applied else 200
+
+    def log_medication(self, call: Call, recipient_id: str, medication_id: str) -> Result:
+        """Log "I took it" for a medicine rather than a dose id: the dose is chosen as the voice skill
+        chooses it, so an as-needed medicine (whose dose exists only once logged) can be logged too.
+
+        The carer's as-needed limits are enforced (422 saying until when); a repeat of the same log is 200
+        with `applied: false`, as for a dose."""
+        recipient = self.editable(call.who, recipient_id)
+        med = self.medication(recipient, medication_id)
+        body: m.DoseLogIn = call.body
+        now = self.clock()
+        at = body.at or now
+        if at > now + FUTURE_TOLERANCE:
+            raise invalid("at", "is in the future")
+        if not med.active:
+            raise invalid("medication_id", "is a stopped medicine", location="path")
+        skip = body.action == "skipped"
+        if skip and med.schedule.as_needed:
+            raise invalid("action", "skipped is for scheduled doses: an as-needed medicine is only logged when taken")
+        doses = self.doses_around(recipient, med, at)
+        if med.schedule.as_needed:
+            repeat = next((d for d in doses if d.id == as_needed_dose(recipient, med, at).id and d.is_logged), None)
+            if repeat is not None:
+                return m.DoseLogOut(applied=False, dose=convert.dose_out(repeat, recipient, now)), 200
+        target = choose_dose_to_log(recipient, med, doses, at)
+        if target.dose is None:
+            if target.reason == "already_logged" and target.last_logged is not None:
+                return m.DoseLogOut(applied=False, dose=convert.dose_out(target.last_logged, recipient, now)), 200
+            raise invalid("at", refusal(target, recipient))
+        outcome = log_dose(self.store, recipient, med, target.dose, at, LogSource.API, skip=skip)
+        out = m.DoseLogOut(applied=outcome.applied, dose=convert.dose_out(outcome.dose, recipient, now),
+                           pills_left=outcome.pills_left)
+        return out, 201 if outcome.applied else 200
+
+    def doses_around(self, recipient: Recipient, med: Medication, at: datetime) -> list[Dose]:
+        """`at`'s local day and the next (as the CLI reads), reaching back over an as-needed interval."""
+        local_day = at.astimezone(recipient.tz).date()
+        start = day_window(local_day, recipient.tz)[0]
+        if med.schedule.min_interval_minutes:
+            start = min(start, at - timedelta(minutes=med.schedule.min_interval_minutes))
+        end = day_window(local_day + timedelta(days=1), recipient.tz)[1]
+        return merge_doses(recipient, [med], self.store.list_doses(recipient.id, start, end), start, end)
 
     # -- contacts -----------------------------------------------------------------------------------
     def list_contacts(self, call: Call, recipient_id: str) -> Result:
@@ -260,6 +310,18 @@ class Handlers:
             raise not_found("calendar feed")
         body = ical.render_ical(recipient, self.store.list_medications(recipient.id))
         return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+def refusal(target: LogTarget, recipient: Recipient) -> str:
+    """Why nothing was logged, in words a carer's app can show as they are."""
+    until = target.next_allowed_at.astimezone(recipient.tz).isoformat() if target.next_allowed_at else ""
+    if target.reason == "as_needed_too_soon":
+        return f"is too soon after the last dose: the minimum interval allows the next one from {until}"
+    if target.reason == "as_needed_daily_max":
+        return f"would go over the most doses a day: the next one is allowed from {until}"
+    if target.reason == "too_early":
+        return "is too early: no dose of this medicine is due yet"
+    return "is not near a dose of this medicine: none is due that day"
 
 
 def invalid(field: str, reason: str, location: str = "body") -> ApiError:

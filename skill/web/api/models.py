@@ -91,6 +91,10 @@ class ScheduleOut(BaseModel):
 
 class MedicationIn(Strict):
     name: Name
+    also_called: list[Name] = Field(
+        default_factory=list, max_length=5,
+        description="What the person calls it (\"heart pill\"): heard by Alexa as this medicine. Names equal to "
+                    "`name`, or to each other ignoring case, are kept once.")
     dose_text: str = Field(default="", max_length=100)
     instructions: str = Field(default="", max_length=500)
     schedule: ScheduleIn
@@ -103,6 +107,7 @@ class MedicationOut(BaseModel):
     id: str
     recipient_id: str
     name: str
+    also_called: list[str]
     dose_text: str
     instructions: str
     schedule: ScheduleOut
