@@ -94,9 +94,9 @@ class CountingStore:
         self.calls["doses"] += 1
         return {rid: [d for d in self.doses.get(rid, []) if start <= d.scheduled_utc < end] for rid in ids}
 
-    def list_medications(self, recipient_id: str, include_stopped: bool = False) -> list[Medication]:
+    def list_medications_for_recipients(self, ids: Sequence[str]) -> dict[str, list[Medication]]:
         self.calls["medications"] += 1
-        return self.meds.get(recipient_id, [])
+        return {rid: self.meds.get(rid, []) for rid in ids}
 
 
 def test_the_cohort_reads_once_for_doses_and_counts_doses_never_stored() -> None:
@@ -109,8 +109,8 @@ def test_the_cohort_reads_once_for_doses_and_counts_doses_never_stored() -> None
     store = CountingStore(meds, {first.id: stored})
     # WHEN the cohort table is built
     rows = cohort_rows(cast(CoreStore, store), people, NOW)
-    # THEN the doses were read in one call, and unstored doses are missed, not absent
-    assert store.calls == {"doses": 1, "medications": 20}
+    # THEN doses and medicines were read in one call each, and unstored doses are missed, not absent
+    assert store.calls == {"doses": 1, "medications": 1}
     assert rows[0].adherence_7 == 1.0 and rows[0].adherence_90 == 1.0 and rows[0].trend == 0.0
     assert rows[1].adherence_30 == 0.0 and rows[1].missed_30 == 30
     assert rows[0].last_activity == max(d.logged_at for d in stored if d.logged_at)
