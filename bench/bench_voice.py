@@ -113,7 +113,8 @@ def turns(count: int) -> None:
                   f"requests/turn max {max(requests)} (reads {max(reads)}, writes {max(requests) - max(reads)})")
 
         print(f"voice turns in process against moto ({count} people, one turn each)")
-        measure("launch (new session)", lambda c: c.launch(), warm_session=False)
+        measure("launch, speaker new to the process", lambda c: c.launch(), warm_session=False)
+        measure("launch, returning speaker", lambda c: c.launch(), warm_session=False)
         measure("check 'did I take my pills' (in session)",
                 lambda c: c.intent("CheckDoseIntent", medication="pills"), warm_session=True)
         measure("log 'I took my metformin' (in session)",

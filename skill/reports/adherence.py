@@ -259,15 +259,15 @@ def cohort_row(recipient: Recipient, medications: Sequence[Medication], stored: 
 def cohort_rows(store: CoreStore, recipients: Sequence[Recipient], now: datetime) -> list[CohortRow]:
     """The coordinator table over 90 days, with a bounded number of store requests.
 
-    One `list_doses_for_recipients` over a UTC window wide enough for every recipient's zone, and one
-    `list_medications_for_recipients` (expected doses that were never stored still count as missed).
+    One `load_recipient_views` over a UTC window wide enough for every recipient's zone (expected doses
+    that were never stored still count as missed).
     Never one request per recipient per day.
     """
     if not recipients:
         return []
     start = min(window_start(r, now, max(WINDOWS)) for r in recipients)
     end = max(window_end(r, now) for r in recipients)
-    stored = store.list_doses_for_recipients([r.id for r in recipients], start, end)
-    meds = store.list_medications_for_recipients([r.id for r in recipients])
+    views = store.load_recipient_views([r.id for r in recipients], start, end)
     expected = ExpectedTimes()  # shared: most people's schedules are the same few
-    return [cohort_row(r, meds.get(r.id, []), stored.get(r.id, []), now, expected) for r in recipients]
+    return [cohort_row(r, list(views[r.id].medications), list(views[r.id].doses), now, expected)
+            for r in recipients if r.id in views]

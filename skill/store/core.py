@@ -68,10 +68,6 @@ class CoreStore(ABC):
         """A recipient's medications, by name. One query."""
 
     @abstractmethod
-    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
-        """Every medication (stopped ones too) of many recipients: for cohort reports, never one by one."""
-
-    @abstractmethod
     def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
         """Add `delta` (negative to take) to the pill count atomically; None when pills are not counted."""
 
@@ -104,9 +100,13 @@ class CoreStore(ABC):
         """Stored doses due in [start, end), in time order. One query."""
 
     @abstractmethod
-    def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
-                                  end: datetime) -> dict[str, list[Dose]]:
-        """Stored doses of many recipients in [start, end): for cohort reports (one query each, not per day)."""
+    def load_recipient_views(self, recipient_ids: Sequence[str], start: datetime,
+                             end: datetime) -> dict[str, RecipientView]:
+        """Many people's profiles, medications (stopped too) and doses due in [start, end): cohort reports.
+
+        DynamoDB: the voice turn's one Query per recipient, a few in parallel; SQLite: three queries in all.
+        Never one request per recipient per day. Unknown recipients are left out.
+        """
 
     @abstractmethod
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,

@@ -239,11 +239,14 @@ def test_many_recipients_are_read_together_for_reports(store: Store) -> None:
         plan_medication(store, people[0] if m.recipient_id == people[0].id else people[1], m, DAY)
     store.put_medication(meds[people[0].id].stopped())
     ids = [p.id for p in people]
-    # WHEN a report reads them all at once
-    found = store.list_medications_for_recipients(ids)
-    doses = store.list_doses_for_recipients(ids, DAY, DAY + timedelta(days=1))
-    # THEN each person gets their own, stopped medicines included, and the empty one is there too
-    assert {rid: [m.name for m in ms] for rid, ms in found.items()} == {ids[0]: ["B"], ids[1]: ["A"], ids[2]: []}
-    assert found[ids[0]][0].active is False
-    assert {rid: len(ds) for rid, ds in doses.items()} == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
-    assert all(d.recipient_id == rid for rid, ds in doses.items() for d in ds)
+    # WHEN a report reads them all at once (an unknown id among them)
+    views = store.load_recipient_views([*ids, "rec_gone"], DAY, DAY + timedelta(days=1))
+    # THEN each person gets their own profile, medicines (stopped too) and that day's doses only
+    assert set(views) == set(ids)
+    assert [views[i].recipient for i in ids] == people
+    assert {rid: [m.name for m in v.medications] for rid, v in views.items()} == {
+        ids[0]: ["B"], ids[1]: ["A"], ids[2]: []}
+    assert views[ids[0]].medications[0].active is False
+    assert {rid: len(v.doses) for rid, v in views.items()} == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
+    assert all(d.recipient_id == rid and DAY <= d.scheduled_utc < DAY + timedelta(days=1)
+               for rid, v in views.items() for d in v.doses)

@@ -11,12 +11,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from skill.domain.models import Dose, DoseStatus, LogSource, Medication, Schedule
+from skill.domain.models import Dose, DoseStatus, LogSource, Medication, Recipient, Schedule
 from skill.doses import expected_doses
 from skill.reports.adherence import Outcome, classify, cohort_rows, count, proportion_of_days_covered, summarise
 from skill.reports.cohort_cache import CohortCache
 from skill.reports.heatmap import cells_from_doses, render_heatmap_svg
-from skill.store.core import CoreStore
+from skill.store.core import CoreStore, RecipientView
 from tests import factories
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -85,18 +85,18 @@ def test_as_needed_doses_never_count_against_adherence() -> None:
 
 
 class CountingStore:
-    """Just the two reads the cohort may make, counted."""
+    """Just the one read the cohort may make, counted."""
 
-    def __init__(self, meds: dict[str, list[Medication]], doses: dict[str, list[Dose]]) -> None:
-        self.meds, self.doses, self.calls = meds, doses, {"doses": 0, "medications": 0}
+    def __init__(self, people: list[Recipient], meds: dict[str, list[Medication]],
+                 doses: dict[str, list[Dose]]) -> None:
+        self.people = {p.id: p for p in people}
+        self.meds, self.doses, self.calls = meds, doses, {"views": 0}
 
-    def list_doses_for_recipients(self, ids: Sequence[str], start: datetime, end: datetime) -> dict[str, list[Dose]]:
-        self.calls["doses"] += 1
-        return {rid: [d for d in self.doses.get(rid, []) if start <= d.scheduled_utc < end] for rid in ids}
-
-    def list_medications_for_recipients(self, ids: Sequence[str]) -> dict[str, list[Medication]]:
-        self.calls["medications"] += 1
-        return {rid: self.meds.get(rid, []) for rid in ids}
+    def load_recipient_views(self, ids: Sequence[str], start: datetime, end: datetime) -> dict[str, RecipientView]:
+        self.calls["views"] += 1
+        return {rid: RecipientView(recipient=self.people[rid], medications=tuple(self.meds.get(rid, [])),
+                                   doses=tuple(d for d in self.doses.get(rid, []) if start <= d.scheduled_utc < end))
+                for rid in ids}
 
 
 def test_the_cohort_reads_once_for_doses_and_counts_doses_never_stored() -> None:
@@ -106,11 +106,11 @@ def test_the_cohort_reads_once_for_doses_and_counts_doses_never_stored() -> None
     first = people[0]
     stored = [logged(replace(d, recipient_id=first.id), DoseStatus.TAKEN) for d in expected_doses(
         first, meds[first.id][0], NOW - timedelta(days=100), NOW)]
-    store = CountingStore(meds, {first.id: stored})
+    store = CountingStore(people, meds, {first.id: stored})
     # WHEN the cohort table is built
     rows = cohort_rows(cast(CoreStore, store), people, NOW)
-    # THEN doses and medicines were read in one call each, and unstored doses are missed, not absent
-    assert store.calls == {"doses": 1, "medications": 1}
+    # THEN everyone was read in one call, and unstored doses are missed, not absent
+    assert store.calls == {"views": 1}
     assert rows[0].adherence_7 == 1.0 and rows[0].adherence_90 == 1.0 and rows[0].trend == 0.0
     assert rows[1].adherence_30 == 0.0 and rows[1].missed_30 == 30
     assert rows[0].last_activity == max(d.logged_at for d in stored if d.logged_at)
@@ -144,14 +144,14 @@ def test_the_heatmap_shows_the_worst_status_per_cell_with_text_alternatives() ->
 def test_the_cohort_cache_reuses_rows_for_a_minute_only() -> None:
     # GIVEN a cache and a store that counts its reads
     people = [factories.recipient(display_name="P")]
-    store = CountingStore({people[0].id: [factories.medication(people[0].id, at=("08:00",))]}, {})
+    store = CountingStore(people, {people[0].id: [factories.medication(people[0].id, at=("08:00",))]}, {})
     cache = CohortCache()
     # WHEN the table is asked for three times: now, 30 s later, and 2 minutes later
     first = cache.rows(cast(CoreStore, store), people, NOW)
     cache.rows(cast(CoreStore, store), people, NOW + timedelta(seconds=30))
     cache.rows(cast(CoreStore, store), people, NOW + timedelta(minutes=2))
     # THEN the store was read twice, and callers get copies they may sort freely
-    assert store.calls["doses"] == 2
+    assert store.calls["views"] == 2
     first.clear()
     assert len(cache.rows(cast(CoreStore, store), people, NOW + timedelta(minutes=2))) == 1
 

@@ -117,11 +117,8 @@ class DynamoCore(DynamoBase, CoreStore):
         meds = [m for m in meds if include_stopped or m.active]
         return sorted(meds, key=lambda m: (m.name.casefold(), m.id))
 
-    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
-        return self._per_recipient(lambda rid: self.list_medications(rid, include_stopped=True), recipient_ids)
-
     @staticmethod
-    def _per_recipient(read: Callable[[str], list[T]], recipient_ids: Sequence[str]) -> dict[str, list[T]]:
+    def _per_recipient(read: Callable[[str], T], recipient_ids: Sequence[str]) -> dict[str, T]:
         """One Query per recipient (a partition each), a few at a time: I/O-bound, and boto3 clients are
         thread-safe. Reports call this, never one request per recipient per day."""
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -224,9 +221,16 @@ class DynamoCore(DynamoBase, CoreStore):
                 ":a": to_value(DOSE_PREFIX + codec.utc_text(start)),
                 ":b": to_value(DOSE_PREFIX + codec.utc_text(end))})]
 
-    def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
-                                  end: datetime) -> dict[str, list[Dose]]:
-        return self._per_recipient(lambda rid: self.list_doses(rid, start, end), recipient_ids)
+    def load_recipient_views(self, recipient_ids: Sequence[str], start: datetime,
+                             end: datetime) -> dict[str, RecipientView]:
+        def view(recipient_id: str) -> RecipientView | None:
+            found = view_from_partition(self.recipient_partition(recipient_id, start))
+            if found is None:
+                return None
+            return replace(found, doses=tuple(d for d in found.doses if d.scheduled_utc < end))
+
+        views = self._per_recipient(view, list(dict.fromkeys(recipient_ids)))
+        return {rid: v for rid, v in views.items() if v is not None}
 
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:

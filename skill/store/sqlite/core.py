@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -46,6 +46,12 @@ MIGRATIONS: list[str] = [
 ]
 
 _LOGGABLE = (DoseStatus.PENDING.value, DoseStatus.MISSED.value)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    """SQLite caps the number of ? parameters in one statement."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 _STATUS = {s.value: s for s in DoseStatus}
@@ -120,21 +126,6 @@ class SqliteCore(SqliteBase, CoreStore):
         )
         return [self._medication(r) for r in rows]
 
-    def list_medications_for_recipients(self, recipient_ids: Sequence[str]) -> dict[str, list[Medication]]:
-        result: dict[str, list[Medication]] = {rid: [] for rid in recipient_ids}
-        wanted = list(result)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.query(
-                f"SELECT recipient_id, data, pill_count FROM medications WHERE recipient_id IN ({marks})"  # noqa: S608
-                " ORDER BY recipient_id, name_key, id",
-                chunk,
-            )
-            for r in rows:
-                result[r["recipient_id"]].append(self._medication(r))
-        return result
-
     def adjust_pill_count(self, recipient_id: str, medication_id: str, delta: int) -> int | None:
         with self.transaction() as conn:
             return self._adjust_pills(conn, recipient_id, medication_id, delta)
@@ -189,21 +180,28 @@ class SqliteCore(SqliteBase, CoreStore):
         )
         return [_dose_row(r) for r in rows]
 
-    def list_doses_for_recipients(self, recipient_ids: Sequence[str], start: datetime,
-                                  end: datetime) -> dict[str, list[Dose]]:
-        result: dict[str, list[Dose]] = {rid: [] for rid in recipient_ids}
-        wanted = list(result)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.query(
-                f"SELECT * FROM doses WHERE recipient_id IN ({marks}) AND due_utc >= ? AND due_utc < ?"  # noqa: S608 - only ?s
-                " ORDER BY recipient_id, due_utc, id",  # the index's own order: no sort step
-                (*chunk, codec.utc_text(start), codec.utc_text(end)),
-            )
-            for r in rows:
-                result[r["recipient_id"]].append(_dose_row(r))
-        return result
+    def load_recipient_views(self, recipient_ids: Sequence[str], start: datetime,
+                             end: datetime) -> dict[str, RecipientView]:
+        people: dict[str, Recipient] = {}
+        meds: dict[str, list[Medication]] = {}
+        doses: dict[str, list[Dose]] = {}
+        window = (codec.utc_text(start), codec.utc_text(end))
+        with self.snapshot():
+            for chunk in _chunks(list(dict.fromkeys(recipient_ids)), 500):
+                marks = ",".join("?" * len(chunk))
+                for r in self.query(f"SELECT data FROM recipients WHERE id IN ({marks})", chunk):  # noqa: S608
+                    person = codec.recipient_from_dict(json.loads(r["data"]))
+                    people[person.id] = person
+                for r in self.query(f"SELECT recipient_id, data, pill_count FROM medications"  # noqa: S608
+                                    f" WHERE recipient_id IN ({marks}) ORDER BY recipient_id, name_key, id", chunk):
+                    meds.setdefault(r["recipient_id"], []).append(self._medication(r))
+                for r in self.query(f"SELECT * FROM doses WHERE recipient_id IN ({marks})"  # noqa: S608
+                                    " AND due_utc >= ? AND due_utc < ?"
+                                    " ORDER BY recipient_id, due_utc, id",  # the index's own order: no sort step
+                                    (*chunk, *window)):
+                    doses.setdefault(r["recipient_id"], []).append(_dose_row(r))
+        return {rid: RecipientView(recipient=person, medications=tuple(meds.get(rid, ())),
+                                   doses=tuple(doses.get(rid, ()))) for rid, person in people.items()}
 
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:
