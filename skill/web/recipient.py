@@ -10,12 +10,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from skill import care_plan
 from skill.accounts.access import can_edit
-from skill.accounts.audit import contact_record, medication_record, record_change
+from skill.accounts.audit import contact_record, record_change
 from skill.accounts.tokens import issue_invitation
 from skill.domain.errors import ValidationError
 from skill.domain.models import LinkCode, Medication, Recipient, load_zone
-from skill.doses import plan_medication, update_recipient
+from skill.doses import update_recipient
 from skill.store import codec
 from skill.store.base import Store
 from skill.web.auth import require_login, signed_in_user
@@ -70,11 +71,7 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
         return render_template("recipient.html", **context), status
 
     def save_medication(recipient: Recipient, before: Medication | None, med: Medication, action: str) -> None:
-        now = config.clock()
-        store.put_medication(med)
-        plan_medication(store, recipient, med, now, replan=True)
-        record_change(store, signed_in_user(), recipient.id, "medication", action,
-                      medication_record(before) if before else None, medication_record(med), now)
+        care_plan.save_medication(store, signed_in_user(), recipient, before, med, action, config.clock())
 
     def medication_of(recipient: Recipient, medication_id: str) -> Medication:
         med = next((m for m in store.list_medications(recipient.id, include_stopped=True)

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Response, url_for
 
+from skill import care_plan
 from skill.accounts.access import can_edit, can_see_cohort, can_view
-from skill.accounts.audit import contact_record, medication_record, record_change
+from skill.accounts.audit import contact_record, record_change
 from skill.accounts.models import User
 from skill.domain.models import Dose, LogSource, Medication, Recipient, new_id
 from skill.doses import (
@@ -25,7 +26,6 @@ from skill.doses import (
     choose_dose_to_log,
     log_dose,
     merge_doses,
-    plan_medication,
 )
 from skill.exports import csv_export, fhir, ical
 from skill.reports.adherence import recipient_summary
@@ -142,12 +142,7 @@ class Handlers:
 
     def save_medication(self, user: User, recipient: Recipient, before: Medication | None, med: Medication,
                         action: str) -> None:
-        """Store, re-plan the expected doses, and write the audit entry (the web pages' shape)."""
-        now = self.clock()
-        self.store.put_medication(med)
-        plan_medication(self.store, recipient, med, now, replan=before is not None)
-        record_change(self.store, user, recipient.id, "medication", action,
-                      medication_record(before) if before else None, medication_record(med), now)
+        care_plan.save_medication(self.store, user, recipient, before, med, action, self.clock())
 
     # -- doses --------------------------------------------------------------------------------------
     def list_doses(self, call: Call, recipient_id: str) -> Result:
