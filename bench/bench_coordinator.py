@@ -24,8 +24,8 @@ from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skill.accounts.models import Role, User
 from skill.accounts.tokens import issue_token
+from skill.domain.accounts import Role, User
 from skill.domain.models import Dose, DoseStatus, LogSource, Medication, Recipient, Schedule, new_id
 from skill.doses import expected_doses
 from skill.store.base import Store

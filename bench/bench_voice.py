@@ -64,9 +64,9 @@ def turns(count: int) -> None:
 
     from skill.alexa.skill_builder import build_skill
     from skill.domain.models import LinkCode, Recipient, Schedule
+    from skill.domain.voice import AlexaLink
     from skill.store.dynamodb import DynamoStore
     from skill.store.dynamodb.table import RequestCounter
-    from skill.store.voice import AlexaLink
     from tests.factories import medication
     from tests.support.envelopes import Conversation, FixedClock, Speaker
 

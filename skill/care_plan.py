@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from skill.accounts.audit import medication_record, record_change
-from skill.accounts.models import User
+from skill.domain.accounts import User
 from skill.domain.models import Medication, Recipient
 from skill.doses import plan_medication
 from skill.store.base import Store

@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from skill.accounts.models import Role, User
 from skill.accounts.passwords import hash_password
+from skill.domain.accounts import Role, User
 from skill.domain.models import (
     Contact,
     Dose,

@@ -7,7 +7,7 @@ their organisation and reads its recipients (to link carers to them).
 
 from __future__ import annotations
 
-from skill.accounts.models import Role, User
+from skill.domain.accounts import Role, User
 from skill.domain.models import Recipient
 
 

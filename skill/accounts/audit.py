@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from skill.accounts.models import AuditEntry, User
+from skill.domain.accounts import AuditEntry, User
 from skill.domain.models import WEEKDAY_NAMES, Contact, Medication, new_id
 from skill.store.accounts import AccountStore
 

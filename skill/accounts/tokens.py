@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from skill.accounts.models import AccessToken, Invitation
+from skill.domain.accounts import AccessToken, Invitation
 
 TOKEN_PREFIX = "dk_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
 INVITATION_LIFETIME = timedelta(days=7)

@@ -36,8 +36,9 @@ from ask_sdk_model.services.service_exception import ServiceException
 from skill.alexa.speech import clock, medicine
 from skill.alexa.turn import Turn
 from skill.domain.models import Medication, Recipient
+from skill.domain.voice import ReminderToken
 from skill.schedules import to_rrule_text
-from skill.store.voice import ReminderToken, VoiceStore
+from skill.store.voice import VoiceStore
 
 logger = logging.getLogger("dosekeeper.alexa.reminders")
 FOLLOWUP = "+f"

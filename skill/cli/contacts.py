@@ -7,7 +7,7 @@ import click
 from skill.cli.common import echo_json, fail, friendly_errors, resolve_recipient, store_from_context
 from skill.domain.models import Contact, new_id
 from skill.notify.addresses import check_address, parse_minutes
-from skill.notify.codec import contact_to_dict, parse_quiet, quiet_text
+from skill.store.alerts_codec import contact_to_dict, parse_quiet, quiet_text
 
 
 @click.group()

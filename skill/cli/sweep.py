@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from skill.cli.common import echo_json, friendly_errors, parse_instant, resolve_recipient, store_from_context
-from skill.notify.codec import outbox_to_dict
 from skill.notify.factory import ChannelSettings, build_channels
+from skill.store.alerts_codec import outbox_to_dict
 from skill.sweep import run_sweep
 
 

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from skill.accounts.models import User, clean_email, parse_role
 from skill.accounts.passwords import hash_password
 from skill.accounts.tokens import issue_token
 from skill.cli.common import echo_json, fail, friendly_errors, resolve_recipient, store_from_context
+from skill.domain.accounts import User, clean_email, parse_role
 from skill.domain.models import new_id, utcnow
 from skill.store.base import Store
 

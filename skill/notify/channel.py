@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from skill.notify.message import Message
+from skill.domain.alerts import Message
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 

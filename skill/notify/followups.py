@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from skill.domain.alerts import DeliveryState
 from skill.domain.models import Dose, DoseStatus, Medication, Recipient
-from skill.notify.message import DeliveryState
 from skill.notify.policy import all_clear_alerts, refill_alerts
 from skill.store.base import Store
 from skill.store.core import LogOutcome

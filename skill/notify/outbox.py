@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from skill.domain.alerts import Attempt, DeliveryState, OutboxItem
 from skill.notify.channel import Channel, DeliveryError
-from skill.notify.message import Attempt, DeliveryState, OutboxItem
 from skill.notify.policy import MAX_ATTEMPTS, SENDING_LEASE, release_time, retry_at
 from skill.observability import MetricName, count
 from skill.store.alerts import AlertStore

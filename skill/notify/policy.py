@@ -18,8 +18,8 @@ from datetime import UTC, datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
+from skill.domain.alerts import AlertKind, Message, OutboxItem
 from skill.domain.models import Contact, Dose, Medication, Recipient
-from skill.notify.message import AlertKind, Message, OutboxItem
 from skill.notify.texts import word
 
 RETRY_BASE = timedelta(minutes=1)

@@ -14,9 +14,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from skill.domain.alerts import Message
 from skill.domain.errors import ValidationError
 from skill.notify.channel import DEFAULT_TIMEOUT_SECONDS, DeliveryError
-from skill.notify.message import Message
 
 STARTTLS_MODES = ("auto", "require", "off")
 

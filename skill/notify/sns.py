@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skill.domain.alerts import Message
 from skill.notify.aws_errors import delivery_error
-from skill.notify.message import Message
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from skill.notify.message import AlertKind
+from skill.domain.alerts import AlertKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
+from skill.domain.alerts import Message
 from skill.domain.errors import ValidationError
 from skill.notify.channel import DEFAULT_TIMEOUT_SECONDS, DeliveryError
-from skill.notify.message import Message
 
 TIMESTAMP_HEADER = "X-DoseKeeper-Timestamp"
 SIGNATURE_HEADER = "X-DoseKeeper-Signature"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from skill.accounts.models import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
 
 
 class AccountStore(ABC):

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from skill.domain.alerts import OutboxItem
 from skill.domain.models import Contact, Dose
-from skill.notify.message import OutboxItem
 
 
 @dataclass(frozen=True, slots=True)

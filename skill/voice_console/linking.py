@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from skill.domain.voice import AlexaLink
 from skill.store.base import Store
-from skill.store.voice import AlexaLink
 
 CONSOLE_USER_PREFIX = "amzn1.ask.account.DOSEKEEPER_CONSOLE_"
 

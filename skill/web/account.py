@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from skill.accounts.access import can_manage
-from skill.accounts.models import Invitation, Role, User
 from skill.accounts.passwords import hash_password, verify_password
 from skill.accounts.tokens import hash_secret, issue_token
+from skill.domain.accounts import Invitation, Role, User
 from skill.domain.errors import ConflictError, ValidationError
 from skill.domain.models import new_id
 from skill.store.base import Store

@@ -13,9 +13,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
-from skill.accounts.models import User
 from skill.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from skill.accounts.tokens import bearer_secret, hash_secret
+from skill.domain.accounts import User
 from skill.domain.errors import ValidationError
 from skill.store.base import Store
 from skill.web import csrf

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from skill.domain.errors import ValidationError
 from skill.domain.models import Contact, Medication, Schedule, SpeechPreferences, new_id, parse_hhmm
-from skill.store.voice import validate_followup
+from skill.domain.voice import validate_followup
 
 TIME_SLOTS = 4
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort
 
 from skill.accounts.access import can_edit, can_view
-from skill.accounts.models import Role, User
+from skill.domain.accounts import Role, User
 from skill.domain.models import Recipient
 from skill.store.base import Store
 from skill.web.auth import signed_in_user

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from skill.accounts.models import AuditEntry, Role, User
 from skill.accounts.tokens import issue_invitation, issue_token
+from skill.domain.accounts import AuditEntry, Role, User
 from skill.domain.errors import ConflictError
 from skill.domain.models import new_id
 from skill.store.base import Store

@@ -6,9 +6,9 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
+from skill.domain.alerts import AlertKind, Attempt, DeliveryState
 from skill.domain.models import Contact, Dose, DoseStatus, LogSource, Recipient, new_id
 from skill.doses import expected_doses
-from skill.notify.message import AlertKind, Attempt, DeliveryState
 from skill.notify.policy import all_clear_alerts, missed_alerts
 from skill.store.base import Store
 from tests.factories import medication, recipient

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from skill.domain.errors import ValidationError
+from skill.domain.voice import AlexaLink, ReminderToken
 from skill.store.base import Store
-from skill.store.voice import AlexaLink, ReminderToken
 from tests.factories import medication, recipient
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from skill.alexa.http import alexa_blueprint
 from skill.alexa.skill_builder import build_skill
 from skill.alexa.verification import standard_verifiers
+from skill.domain.voice import AlexaLink
 from skill.store.base import Store
-from skill.store.voice import AlexaLink
 from tests.factories import recipient
 from tests.support.alexa_certs import CHAIN_URL, SKILL_ID, InMemoryChainFetcher, alexa_test_pki, envelope_bytes
 from tests.support.envelopes import Speaker, envelope

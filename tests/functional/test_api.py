@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from openapi_spec_validator import validate
 
-from skill.accounts.models import Role, User
 from skill.accounts.tokens import issue_token
+from skill.domain.accounts import Role, User
 from skill.domain.models import Recipient, new_id
 from skill.store.base import Store
 from skill.store.sqlite import SqliteStore

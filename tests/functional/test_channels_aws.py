@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
+from skill.domain.alerts import Message
 from skill.notify.channel import DeliveryError
-from skill.notify.message import Message
 from skill.notify.ses import SesChannel
 from skill.notify.sns import SnsSmsChannel
 from skill.store.sqlite import SqliteStore

@@ -17,10 +17,10 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
+from skill.domain.alerts import DeliveryState
 from skill.domain.models import Contact, new_id
 from skill.notify.channel import Channel
 from skill.notify.factory import ChannelSettings, build_channels
-from skill.notify.message import DeliveryState
 from skill.notify.webhook import WebhookChannel
 from skill.store.base import Store
 from skill.store.sqlite import SqliteStore

@@ -13,9 +13,9 @@ from skill.alexa.api_client import TimeoutApiClient
 from skill.alexa.reminders import fetch_reminder
 from skill.alexa.skill_builder import build_skill
 from skill.domain.models import Recipient, Schedule
+from skill.domain.voice import AlexaLink
 from skill.doses import update_recipient
 from skill.store.base import Store
-from skill.store.voice import AlexaLink
 from tests.factories import medication, recipient
 from tests.support.alexa_apis import FakeAlexaApis, fake_alexa_apis
 from tests.support.envelopes import Conversation, FixedClock, Speaker, envelope, invoke

@@ -11,8 +11,8 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.alexa.skill_builder import build_skill
 from skill.domain.models import DoseStatus, LinkCode, Medication, Recipient, Schedule
+from skill.domain.voice import AlexaLink
 from skill.store.base import Store
-from skill.store.voice import AlexaLink
 from tests.factories import medication, recipient
 from tests.support.envelopes import Conversation, FixedClock, Speaker, intent_request, slot
 

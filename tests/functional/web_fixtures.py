@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from skill.accounts.models import Role, User
 from skill.accounts.passwords import hash_password
+from skill.domain.accounts import Role, User
 from skill.domain.models import Medication, Recipient, new_id
 from skill.doses import plan_medication
 from skill.store.sqlite import SqliteStore

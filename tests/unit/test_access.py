@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from skill.accounts.access import can_edit, can_manage, can_see_cohort, can_view
-from skill.accounts.models import AuditEntry, Role, User, clean_email
 from skill.accounts.passwords import hash_password, verify_password
 from skill.accounts.tokens import bearer_secret, hash_secret, issue_token
+from skill.domain.accounts import AuditEntry, Role, User, clean_email
 from skill.domain.errors import ValidationError
 from tests.factories import recipient
 

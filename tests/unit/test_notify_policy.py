@@ -7,10 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from skill.domain.alerts import AlertKind
 from skill.domain.errors import ValidationError
 from skill.domain.models import Contact, Dose
 from skill.notify.addresses import check_email, check_phone, parse_minutes
-from skill.notify.message import AlertKind
 from skill.notify.policy import missed_alerts, release_time, retry_at
 from skill.notify.smtp import SmtpSettings
 from skill.notify.webhook import check_webhook_url, sign, verify

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from skill.domain.alerts import AlertKind
 from skill.domain.models import Contact, Dose
-from skill.notify.message import AlertKind
 from skill.notify.policy import dose_alert
 from skill.notify.texts import word
 from tests.factories import recipient

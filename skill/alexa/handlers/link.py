@@ -12,7 +12,7 @@ from skill.alexa.handlers.launch import greet
 from skill.alexa.interceptors import remember_link
 from skill.alexa.reply import reply
 from skill.alexa.turn import Turn
-from skill.store.voice import AlexaLink
+from skill.domain.voice import AlexaLink
 
 LOCKED = ("Too many codes didn't work, so I've paused linking for an hour to keep your records safe. "
           "Please try again later.")

@@ -19,9 +19,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.accounts import codec
-from skill.accounts.models import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
 from skill.domain.errors import ConflictError
+from skill.store import accounts_codec as codec
 from skill.store.accounts import AccountStore
 from skill.store.codec import utc_text
 from skill.store.dynamodb.base import DynamoBase

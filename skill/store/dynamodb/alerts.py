@@ -29,9 +29,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from skill.domain.alerts import DeliveryState, OutboxItem
 from skill.domain.models import Contact, Dose
-from skill.notify import codec as alert_codec
-from skill.notify.message import DeliveryState, OutboxItem
+from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.dynamodb.base import DynamoBase

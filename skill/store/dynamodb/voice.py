@@ -18,11 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.store import codec
-from skill.store.dynamodb.base import DynamoBase
-from skill.store.dynamodb.core import view_from_partition
-from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
-from skill.store.voice import (
+from skill.domain.voice import (
     LINK_FAILURE_WINDOW,
     LINK_LOCKOUT,
     AlexaLink,
@@ -30,10 +26,13 @@ from skill.store.voice import (
     LinkAttempts,
     ReminderToken,
     VoiceState,
-    VoiceStore,
-    VoiceView,
     validate_followup,
 )
+from skill.store import codec
+from skill.store.dynamodb.base import DynamoBase
+from skill.store.dynamodb.core import view_from_partition
+from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
+from skill.store.voice import VoiceStore, VoiceView
 
 VOICE_SK = "~VOICE"
 TOKEN_PREFIX = "rt#"  # noqa: S105 - an attribute prefix, not a secret

@@ -6,9 +6,9 @@ import json
 import sqlite3
 from datetime import datetime
 
-from skill.accounts import codec
-from skill.accounts.models import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
 from skill.domain.errors import ConflictError
+from skill.store import accounts_codec as codec
 from skill.store.accounts import AccountStore
 from skill.store.codec import utc_text
 from skill.store.sqlite.connection import SqliteBase

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from skill.domain.alerts import DeliveryState, OutboxItem
 from skill.domain.models import Contact, Dose
-from skill.notify import codec as alert_codec
-from skill.notify.message import DeliveryState, OutboxItem
+from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.sqlite.connection import SqliteBase

@@ -7,18 +7,10 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from skill.domain.voice import AlexaLink, AttemptRecord, LinkAttempts, ReminderToken, VoiceState, validate_followup
 from skill.store import codec
 from skill.store.sqlite.connection import SqliteBase
-from skill.store.voice import (
-    AlexaLink,
-    AttemptRecord,
-    LinkAttempts,
-    ReminderToken,
-    VoiceState,
-    VoiceStore,
-    VoiceView,
-    validate_followup,
-)
+from skill.store.voice import VoiceStore, VoiceView
 
 MIGRATIONS: list[str] = [
     """

@@ -17,7 +17,7 @@ from flask import Response, url_for
 from skill import care_plan
 from skill.accounts.access import can_edit, can_see_cohort, can_view
 from skill.accounts.audit import contact_record, record_change
-from skill.accounts.models import User
+from skill.domain.accounts import User
 from skill.domain.models import Dose, LogSource, Medication, Recipient, new_id
 from skill.doses import (
     EARLY_WINDOW,

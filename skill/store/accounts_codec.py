@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from skill.accounts.models import AccessToken, AuditEntry, Invitation, Role, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, Role, User
 from skill.store.codec import opt_parse_utc, opt_utc_text, parse_utc, utc_text
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from skill.domain.alerts import AlertKind, Attempt, DeliveryState, Message, OutboxItem
 from skill.domain.models import Contact, parse_hhmm
-from skill.notify.message import AlertKind, Attempt, DeliveryState, Message, OutboxItem
 from skill.store.codec import parse_utc, utc_text
 
 
