@@ -87,7 +87,8 @@ def turns(count: int) -> None:
                                created_at=now - timedelta(days=30))
             store.put_recipient(person)
             store.put_medication(medication(person.id, "Metformin", at=("08:00", "20:00")))
-            store.put_medication(medication(person.id, "Aspirin", schedule=Schedule(as_needed=True)))
+            store.put_medication(medication(person.id, "Aspirin", schedule=Schedule(
+                as_needed=True, start=now.date() - timedelta(days=30))))  # relative to the bench's clock
             speaker = Speaker()
             store.put_alexa_link(AlexaLink(speaker.user_id, person.id, now))
             store.mark_disclaimer_heard(person.id, now)

@@ -18,6 +18,8 @@ from skill.aws_clients import open_dynamo_store, required_env
 from skill.observability import build_logger, build_metrics, use_metrics
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from skill.web.config import WebConfig
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -40,13 +42,30 @@ def web_config() -> WebConfig:
 
 
 @cache
+def web_app() -> Flask:
+    from skill.web.app import create_app
+
+    return create_app(open_dynamo_store(), web_config())
+
+
+@cache
 def wsgi_handler() -> LambdaHandler:
     """apig-wsgi puts the caller's address (requestContext.http.sourceIp) in REMOTE_ADDR, which the
     sign-in rate limit keys on; see skill.web.gateway for why no ProxyFix is wanted."""
-    from skill.web.app import create_app
     from skill.web.gateway import gateway_handler
 
-    return gateway_handler(create_app(open_dynamo_store(), web_config()))
+    return gateway_handler(web_app())
+
+
+def use_current_session_key(app: Flask) -> None:
+    """A rotated key signs sessions from the next request on, without a cold start; the key it replaced
+    still opens sessions signed before (Flask's SECRET_KEY_FALLBACKS), so rotating signs nobody out."""
+    from skill.aws_clients import load_secret
+
+    key = load_secret(required_env(settings.SECRET_ARN))  # cached; fetched again once it is max_age old
+    if key != app.secret_key:
+        app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+        app.secret_key = key
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)
@@ -54,6 +73,7 @@ def wsgi_handler() -> LambdaHandler:
     log_event=False, clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP
 )
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    use_current_session_key(web_app())
     response = wsgi_handler()(event, context)
     logger.info(
         "web request",

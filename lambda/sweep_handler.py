@@ -9,7 +9,7 @@ the first attempt; the sweep's checkpoint covers anything between runs.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from skill.aws_clients import open_dynamo_store, required_env
@@ -26,18 +26,28 @@ use_metrics(metrics)  # the sweep counts missed doses, alerts sent and failed, a
 
 
 @cache
-def sweep_parts() -> tuple[DynamoStore, dict[str, Channel]]:
-    """The store and the delivery channels (SES email, SNS SMS, signed webhooks), built once."""
-    from skill.aws_clients import build_sesv2_client, build_sns_client, load_secret
+def sweep_store() -> DynamoStore:
+    return open_dynamo_store()
+
+
+@lru_cache(maxsize=1)
+def channels_for(webhook_key: str) -> dict[str, Channel]:
+    """The delivery channels (SES email, SNS SMS, signed webhooks), built again only when the key rotates."""
+    from skill.aws_clients import build_sesv2_client, build_sns_client
     from skill.notify.factory import ChannelSettings, build_channels
 
-    webhook_key = load_secret(required_env(WEBHOOK_SECRET_ARN))
-    channels = build_channels(
+    return build_channels(
         ChannelSettings.from_env(webhook_secret=webhook_key),
         ses_client=build_sesv2_client(),
         sns_client=build_sns_client(),
     )
-    return open_dynamo_store(), channels
+
+
+def sweep_parts() -> tuple[DynamoStore, dict[str, Channel]]:
+    """The store, and channels signing with the current webhook key (cached; see load_secret's max age)."""
+    from skill.aws_clients import load_secret
+
+    return sweep_store(), channels_for(load_secret(required_env(WEBHOOK_SECRET_ARN)))
 
 
 def scheduled_instant(event: dict[str, Any]) -> datetime:

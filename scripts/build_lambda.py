@@ -1,14 +1,17 @@
 """Build the Lambda deployment artefact without Docker: dependencies, ``skill/`` and ``lambda/`` in one zip.
 
     python scripts/build_lambda.py                  # build/lambda.zip for Lambda (arm64, Python 3.12)
+    python scripts/build_lambda.py --compile-with /path/to/python3.12
+    python scripts/build_lambda.py --no-compile     # accept slower cold starts: no .pyc files
     python scripts/build_lambda.py --host --out DIR  # the same for this machine, to import in tests
 
 pip fetches the Lambda platform's wheels (``--platform manylinux2014_aarch64 … --only-binary=:all:``), so the
 build runs on any machine and never compiles C. The zip is deterministic (sorted entries, fixed times):
 rebuilding unchanged code gives the same bytes, and ``sam deploy`` skips functions whose code did not
-change. When an interpreter of the target version is at hand, the sources are compiled to unchecked-hash
-``.pyc`` files: Lambda's code directory is read-only, so without them every cold start compiles every
-module it imports.
+change. The sources are compiled to unchecked-hash ``.pyc`` files by an interpreter of the runtime's
+version: Lambda's code directory is read-only, so without them every cold start compiles every module it
+imports. A build that cannot find such an interpreter that actually runs stops with exit code 2 and says
+how to fix it, rather than quietly shipping a slower artefact; ``--no-compile`` is the explicit opt-out.
 """
 
 from __future__ import annotations
@@ -72,28 +75,96 @@ def drop_caches(target: Path) -> None:
         shutil.rmtree(cache)
 
 
-def compile_bytecode(target: Path, python: str) -> None:
+class BuildError(RuntimeError):
+    """The build cannot produce what was asked; the message says why and what to do."""
+
+
+def compile_bytecode(target: Path, python: str, version: str) -> None:
     """Unchecked-hash .pyc files stay valid whatever times the zip gives the sources."""
-    subprocess.run(  # noqa: S603 - an interpreter the operator named, fixed arguments
+    completed = subprocess.run(  # noqa: S603 - an interpreter the operator named, fixed arguments
         [python, "-W", "ignore", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
          str(target)],
-        check=True,
+        capture_output=True, text=True, check=False,
     )
+    if completed.returncode != 0:
+        detail = (completed.stdout + completed.stderr).strip().splitlines()[-5:]
+        raise BuildError(f"{python} failed to precompile the artefact:\n  " + "\n  ".join(detail))
+    missing = uncompiled(target, version)
+    if missing:
+        raise BuildError(f"{len(missing)} modules have no .pyc for Python {version}, e.g. {missing[0]}")
 
 
-def target_python(requested: str | None, version: str) -> str | None:
-    """An interpreter that writes .pyc files the target runtime reads, or None if there is none here."""
-    candidates = [requested] if requested else [sys.executable, shutil.which(f"python{version}")]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        probe = subprocess.run(  # noqa: S603 - fixed arguments
+def uncompiled(target: Path, version: str) -> list[str]:
+    """DoseKeeper's own modules and the entry points without a .pyc the runtime's Python would load."""
+    tag = f"cpython-{version.replace('.', '')}"
+    sources = sorted(target.glob("*.py")) + sorted((target / "skill").rglob("*.py"))
+    return [
+        str(source.relative_to(target)) for source in sources
+        if not (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file()
+    ]
+
+
+def candidate_pythons(version: str) -> list[str]:
+    """Where a Python of `version` usually is: this interpreter, PATH, pyenv's versions, the usual prefixes.
+
+    A pyenv shim named python3.12 is on PATH even when no 3.12 is selected and then fails to run, which is
+    why every candidate is probed rather than trusted by name.
+    """
+    name = f"python{version}"
+    found = [sys.executable, shutil.which(name)]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found += [str(p) for p in sorted(pyenv_root.glob(f"versions/{version}.*/bin/{name}"), reverse=True)]
+    found += [f"/usr/local/bin/{name}", f"/usr/bin/{name}"]
+    unique: list[str] = []
+    for candidate in found:
+        if candidate and candidate not in unique:
+            unique.append(candidate)
+    return unique
+
+
+def probe(candidate: str, version: str) -> str | None:
+    """None when `candidate` runs and is Python `version`; otherwise why not, in a few words."""
+    try:
+        completed = subprocess.run(  # noqa: S603 - fixed arguments
             [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, check=False,
+            capture_output=True, text=True, check=False, timeout=30,
         )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run ({type(exc).__name__})"
+    if completed.returncode != 0:
+        first = (completed.stderr.strip().splitlines() or [""])[0]
+        return f"exits with {completed.returncode}" + (f": {first}" if first else "")
+    found = completed.stdout.strip()
+    return None if found == version else f"is Python {found}"
+
+
+def target_python(requested: str | None, version: str) -> str:
+    """An interpreter that runs and writes .pyc files the target runtime reads, or a BuildError saying why."""
+    if requested:
+        problem = probe(requested, version)
+        if problem:
+            raise BuildError(f"--compile-with {requested} {problem}; it must run and be Python {version}")
+        return requested
+    return pick_python(candidate_pythons(version), version)
+
+
+def pick_python(candidates: Sequence[str], version: str) -> str:
+    """The first candidate that runs and is Python `version`; else a BuildError naming each and why not."""
+    tried: list[str] = []
+    for candidate in candidates:
+        if not Path(candidate).exists():
+            continue
+        problem = probe(candidate, version)
+        if problem is None:
             return candidate
-    return None
+        tried.append(f"{candidate} {problem}")
+    raise BuildError(
+        f"no working Python {version} (the Lambda runtime's version) to precompile the artefact.\n"
+        + "".join(f"  tried: {line}\n" for line in tried)
+        + f"Install Python {version} (or select it: `pyenv shell {version}`), or name one with "
+        "--compile-with (make build PYTHON_LAMBDA=/path/to/python" + version + "),\n"
+        "or build without .pyc files with --no-compile (make build NO_COMPILE=1): cold starts are then slower."
+    )
 
 
 def files_in(directory: Path) -> Iterator[Path]:
@@ -113,21 +184,22 @@ def write_zip(directory: Path, zip_path: Path) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def build(out: Path, *, host: bool, compile_with: str | None = None) -> Artefact:
+def build(out: Path, *, host: bool, compile_with: str | None = None, compile_pyc: bool = True) -> Artefact:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}" if host else LAMBDA_PYTHON
+    python = target_python(compile_with, version) if compile_pyc else None  # fail before the slow part
     directory = out / ARTEFACT_NAME
     zip_path = out / f"{ARTEFACT_NAME}.zip"
     if directory.exists():
         shutil.rmtree(directory)
+    zip_path.unlink(missing_ok=True)  # a failed build leaves no stale artefact for `sam deploy` to upload
     directory.mkdir(parents=True)
     pip_install(directory, host=host)
     copy_sources(directory)
     drop_caches(directory)
-    version = f"{sys.version_info.major}.{sys.version_info.minor}" if host else LAMBDA_PYTHON
-    python = target_python(compile_with, version)
     if python:
-        compile_bytecode(directory, python)
+        compile_bytecode(directory, python, version)
     else:
-        print(f"note: no Python {version} here; the artefact ships without .pyc files", file=sys.stderr)
+        print("note: --no-compile: the artefact ships without .pyc files (slower cold starts)", file=sys.stderr)
     write_zip(directory, zip_path)
     return Artefact(directory, zip_path)
 
@@ -140,9 +212,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder (default: build/)")
     parser.add_argument("--host", action="store_true", help="build for this machine instead of Lambda")
-    parser.add_argument("--compile-with", help=f"a Python {LAMBDA_PYTHON} interpreter to write .pyc files")
+    compiling = parser.add_mutually_exclusive_group()
+    compiling.add_argument("--compile-with", help=f"a Python {LAMBDA_PYTHON} interpreter to write .pyc files")
+    compiling.add_argument("--no-compile", action="store_true", help="ship no .pyc files (slower cold starts)")
     args = parser.parse_args(argv)
-    artefact = build(args.out.resolve(), host=args.host, compile_with=args.compile_with)
+    try:
+        artefact = build(args.out.resolve(), host=args.host, compile_with=args.compile_with,
+                         compile_pyc=not args.no_compile)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(
         f"{artefact.zip_path}: {megabytes(artefact.zipped_bytes)} zipped, "
         f"{megabytes(artefact.unzipped_bytes)} unzipped (Lambda limits: 50 MB zipped upload, 250 MB unzipped)"

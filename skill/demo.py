@@ -23,8 +23,9 @@ from skill.domain.models import (
     SpeechPreferences,
     new_id,
 )
-from skill.doses import as_needed_dose, expected_doses, plan_medication
+from skill.doses import as_needed_dose, expected_doses
 from skill.store.base import Store
+from skill.usecases.planning import plan_medication
 
 ORGANISATION = "demo-care"
 PASSWORD = "dosekeeper-demo"  # noqa: S105 - a published demo password, printed by `serve --demo`

@@ -1,26 +1,29 @@
-"""The dose book: which doses are expected, which one "I took my metformin" means, and logging it once.
+"""The dose rules: which doses a schedule expects, and which dose a person means. Pure: no store, no I/O.
 
-Everything a voice turn, the CLI and the web app decide about doses is decided here, so the three can
-never disagree about what counts as taken, late, or too soon.
+"I took my metformin" means the open dose of metformin nearest to now that is due (or due within the early
+window). An earlier open dose is never silently taken instead: it is named back, so the person can say
+whether they took that one too. A dose further ahead is not due yet: recording it needs a confirmation.
+Everything here errs towards asking, so a mistake never doubles or hides a dose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
-from skill.domain.errors import ValidationError
-from skill.domain.models import Dose, DoseStatus, LogSource, Medication, Recipient, dose_id
-from skill.notify.followups import after_dose_logged
+from skill.domain.errors import NotFoundError, ValidationError
+from skill.domain.models import Dose, DoseStatus, Medication, Recipient, dose_id
+from skill.domain.times_of_day import TimeOfDay
 from skill.schedules import day_window, occurrences
-from skill.store.base import Store
-from skill.store.core import CoreStore, LogOutcome
 
-PLAN_AHEAD = timedelta(days=14)  # expected doses are stored this far ahead ...
-REPLAN_BEFORE = timedelta(days=7)  # ... and topped up when less than this is left
-EARLY_WINDOW = timedelta(minutes=90)  # a dose may be logged this long before it is due
-RECENT_LOG = timedelta(hours=2)  # an early log right after another of the same medicine is refused
+EARLY_WINDOW = timedelta(minutes=90)  # a dose may be logged this long before it is due without asking
+RECENT_LOG = timedelta(hours=2)  # an early log right after another of the same medicine means "already"
+LOOKBACK = timedelta(hours=16)  # an open dose further back than this is history, not the pill in hand
+OVERNIGHT = timedelta(hours=6)  # yesterday's dose is still in hand this soon after it (00:30 for 22:00)
+CONFIRM_AHEAD = timedelta(hours=16)  # how far ahead a dose reported early may be recorded, once confirmed
+SAME_INTAKE = timedelta(minutes=10)  # an as-needed report this soon after the last is the same intake
 
 
 def expected_doses(recipient: Recipient, medication: Medication, start: datetime, end: datetime) -> list[Dose]:
@@ -54,48 +57,6 @@ def merge_doses(recipient: Recipient, medications: Iterable[Medication], stored:
     return sorted(by_id.values(), key=lambda d: (d.scheduled_utc, d.medication_name.casefold(), d.id))
 
 
-def doses_on(store: CoreStore, recipient: Recipient, day: datetime | None = None) -> list[Dose]:
-    """A local day's doses (today by default) with their status."""
-    when = day or datetime.now(recipient.tz)
-    start, end = day_window(when.astimezone(recipient.tz).date(), recipient.tz)
-    meds = store.list_medications(recipient.id, include_stopped=True)
-    return merge_doses(recipient, meds, store.list_doses(recipient.id, start, end), start, end)
-
-
-def plan_medication(store: CoreStore, recipient: Recipient, medication: Medication, now: datetime,
-                    replan: bool = False) -> int:
-    """Store the expected doses ahead so the sweep can find them in its due-time index.
-
-    With `replan` (a schedule changed or stopped), pending doses the new schedule no longer expects are
-    dropped from now on; doses already logged are history and stay.
-    """
-    until = now + PLAN_AHEAD
-    doses = expected_doses(recipient, medication, now, until)
-    if replan:
-        store.delete_pending_doses(recipient.id, medication.id, now, keep=[d.id for d in doses])
-    created = store.put_doses(doses)
-    if medication.active:
-        store.mark_planned(recipient.id, medication.id, until)
-    return created
-
-
-def update_recipient(store: Store, before: Recipient, after: Recipient, now: datetime) -> int:
-    """Save a changed recipient; a new time zone re-places every dose still to come.
-
-    Dose times are local wall-clock times, so after a move "8 in the morning" is 8 in the new zone: pending
-    doses from now on are dropped and planned again (logged ones are history and keep their instants).
-    Returns how many doses were planned again.
-    """
-    store.put_recipient(after)
-    if after.timezone == before.timezone:
-        return 0
-    planned = 0
-    for medication in store.list_medications(after.id):
-        store.delete_pending_doses(after.id, medication.id, now)
-        planned += plan_medication(store, after, medication, now)
-    return planned
-
-
 def log_status(recipient: Recipient, dose: Dose, at: datetime, skip: bool) -> DoseStatus:
     if skip:
         return DoseStatus.SKIPPED
@@ -103,77 +64,7 @@ def log_status(recipient: Recipient, dose: Dose, at: datetime, skip: bool) -> Do
     return DoseStatus.TAKEN_LATE if late else DoseStatus.TAKEN
 
 
-def log_dose(store: Store, recipient: Recipient, medication: Medication, dose: Dose, at: datetime,
-             source: LogSource, skip: bool = False) -> LogOutcome:
-    """Record a dose once (the store's conditional write makes a second log a no-op that says when).
-
-    Every log path (voice, web, API, CLI) comes through here, so each also owes the carers the same
-    follow-ups: a refill warning when the count crosses its threshold, and an all clear for a missed dose.
-    """
-    status = log_status(recipient, dose, at, skip)
-    counted = medication.pill_count is not None and status.is_taken
-    outcome = store.record_dose(dose, status, at, source, pill_delta=-dose.quantity if counted else 0)
-    if outcome.applied and counted and outcome.pills_left is None and medication.pill_count is not None:
-        outcome = replace(outcome, pills_left=max(medication.pill_count - dose.quantity, 0))
-    after_dose_logged(store, recipient, medication, outcome, at)
-    return outcome
-
-
-@dataclass(frozen=True, slots=True)
-class LogTarget:
-    """Which dose a "took my X" means now: `dose` to log, or why there is none."""
-
-    dose: Dose | None
-    last_logged: Dose | None  # the latest logged dose of this medicine today (for "you already took it")
-    reason: str = ""  # "already_logged" | "too_early" | "none_today" | "as_needed_*"
-    next_allowed_at: datetime | None = None
-
-
-def choose_dose_to_log(recipient: Recipient, medication: Medication, doses: Sequence[Dose],
-                       at: datetime) -> LogTarget:
-    """Pick the dose a person means, erring towards "already taken" so a mistake never doubles a dose.
-
-    The earliest unlogged dose that is due (or overdue) wins; a dose due within EARLY_WINDOW may be
-    logged early, but not right after another dose of the same medicine was logged.
-    """
-    mine = [d for d in doses if d.medication_id == medication.id]
-    logged = sorted((d for d in mine if d.is_logged and d.logged_at), key=lambda d: d.logged_at or at)
-    last = logged[-1] if logged else None
-    if medication.schedule.as_needed:
-        return as_needed_target(recipient, medication, mine, at, last)
-    open_doses = [d for d in mine if not d.is_logged]
-    due = [d for d in open_doses if d.scheduled_utc <= at]
-    if due:
-        return LogTarget(dose=due[0], last_logged=last)
-    soon = [d for d in open_doses if d.scheduled_utc <= at + EARLY_WINDOW]
-    if soon and not (last and last.logged_at and at - last.logged_at < RECENT_LOG):
-        return LogTarget(dose=soon[0], last_logged=last)
-    if last is not None:
-        return LogTarget(dose=None, last_logged=last, reason="already_logged")
-    if open_doses:
-        return LogTarget(dose=None, last_logged=None, reason="too_early")
-    return LogTarget(dose=None, last_logged=None, reason="none_today")
-
-
-def as_needed_target(recipient: Recipient, medication: Medication, mine: Sequence[Dose], at: datetime,
-                     last: Dose | None) -> LogTarget:
-    """As-needed: only the carer's limits (minimum interval, daily maximum) are checked; no advice."""
-    schedule = medication.schedule
-    taken = [d for d in mine if d.status.is_taken]
-    if schedule.min_interval_minutes and taken:
-        latest = max(d.scheduled_utc for d in taken)
-        allowed = latest + timedelta(minutes=schedule.min_interval_minutes)
-        if at < allowed:
-            return LogTarget(dose=None, last_logged=last, reason="as_needed_too_soon", next_allowed_at=allowed)
-    if schedule.max_per_day:
-        day_start, day_end = day_window(at.astimezone(recipient.tz).date(), recipient.tz)
-        today = sum(d.quantity for d in taken if day_start <= d.scheduled_utc < day_end)
-        if today + medication.pills_per_dose > schedule.max_per_day:
-            return LogTarget(dose=None, last_logged=last, reason="as_needed_daily_max", next_allowed_at=day_end)
-    return LogTarget(dose=as_needed_dose(recipient, medication, at), last_logged=last)
-
-
-def as_needed_dose(recipient: Recipient, medication: Medication, at: datetime) -> Dose:
+def as_needed_dose(recipient: Recipient, medication: Medication, at: datetime, quantity: int | None = None) -> Dose:
     local = at.astimezone(recipient.tz)
     return Dose(
         id=dose_id(medication.id, local.replace(tzinfo=None)),
@@ -182,8 +73,22 @@ def as_needed_dose(recipient: Recipient, medication: Medication, at: datetime) -
         medication_name=medication.name,
         scheduled_local=local,
         scheduled_utc=at,
-        quantity=medication.pills_per_dose,
+        quantity=quantity or medication.pills_per_dose,
     )
+
+
+def parse_dose_id(value: str) -> tuple[str, datetime]:
+    """The medication id and nominal local time a dose id names; the inverse of `dose_id`."""
+    medication_id, sep, stamp = value.rpartition("@")
+    if not sep or not medication_id or len(stamp) != 13:
+        raise NotFoundError("no such dose")
+    try:
+        nominal = datetime.strptime(stamp, "%Y%m%dT%H%M")
+    except ValueError:
+        raise NotFoundError("no such dose") from None
+    if not 2000 <= nominal.year <= 2200:
+        raise NotFoundError("no such dose")
+    return medication_id, nominal
 
 
 def find_medication(medications: Iterable[Medication], name: str) -> Medication:
@@ -193,3 +98,185 @@ def find_medication(medications: Iterable[Medication], name: str) -> Medication:
         if med.name.casefold() == wanted:
             return med
     raise ValidationError(f"no medication named {name!r} for this recipient")
+
+
+class PickKind(StrEnum):
+    LOG = "log"  # these doses are due: record them
+    ALREADY = "already"  # what was meant is logged already
+    CONFIRM_EARLY = "confirm_early"  # not due yet: ask before recording
+    NOTHING_DUE = "nothing_due"  # nothing near now
+    NO_SUCH_TIME = "no_such_time"  # "my lunchtime pills" and none are at lunchtime
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """Which doses a report means, and what to say or ask about the rest."""
+
+    kind: PickKind
+    doses: tuple[Dose, ...] = ()  # to log (LOG) or to confirm (CONFIRM_EARLY)
+    already: tuple[Dose, ...] = ()  # logged before (ALREADY), the latest first
+    earlier_open: tuple[Dose, ...] = ()  # earlier doses of the same medicine(s) still open: ask about them
+
+
+def _latest_first(doses: Iterable[Dose]) -> tuple[Dose, ...]:
+    return tuple(sorted(doses, key=lambda d: d.logged_at or d.scheduled_utc, reverse=True))
+
+
+def _same_day(doses: Iterable[Dose], anchor: Dose) -> tuple[Dose, ...]:
+    """Earlier open doses worth asking about: the same local day's. Yesterday's are history, already with
+    the carers (a missed dose alerts them), not a question for the person now."""
+    return tuple(d for d in doses if d.scheduled_local.date() == anchor.scheduled_local.date())
+
+
+def in_reach(dose: Dose, at: datetime) -> bool:
+    """A dose a report at `at` may mean: today's (the person's local day), one ahead, or last night's shortly
+    after midnight. Yesterday morning's open dose is history, never the pill in hand this morning."""
+    if dose.scheduled_utc >= at:
+        return True
+    same_day = dose.scheduled_local.date() == at.astimezone(dose.scheduled_local.tzinfo).date()
+    return at - dose.scheduled_utc <= (LOOKBACK if same_day else OVERNIGHT)
+
+
+def pick_for_medicine(medication: Medication, doses: Sequence[Dose], at: datetime) -> Pick:
+    """The dose of one scheduled medicine that "I took my X" (at `at`) means."""
+    mine = [d for d in doses if d.medication_id == medication.id and in_reach(d, at)]
+    logged = [d for d in mine if d.is_logged and d.scheduled_utc <= at + CONFIRM_AHEAD]
+    open_ = [d for d in mine if not d.is_logged]
+    due = [d for d in open_ if d.scheduled_utc <= at + EARLY_WINDOW]
+    latest_logged = max(logged, key=lambda d: d.scheduled_utc, default=None)
+    if due:
+        chosen = min(due, key=lambda d: (abs(d.scheduled_utc - at), -d.scheduled_utc.timestamp()))
+        if latest_logged is not None and latest_logged.scheduled_utc > chosen.scheduled_utc:
+            return Pick(PickKind.ALREADY, already=_latest_first(logged),
+                        earlier_open=_same_day(due, latest_logged))
+        recent = latest_logged is not None and latest_logged.logged_at is not None \
+            and at - latest_logged.logged_at < RECENT_LOG
+        if chosen.scheduled_utc > at and recent:
+            return Pick(PickKind.ALREADY, already=_latest_first(logged))
+        earlier = _same_day((d for d in due if d.scheduled_utc < chosen.scheduled_utc), chosen)
+        return Pick(PickKind.LOG, doses=(chosen,), earlier_open=earlier)
+    if latest_logged is not None:
+        return Pick(PickKind.ALREADY, already=_latest_first(logged))
+    ahead = [d for d in open_ if d.scheduled_utc <= at + CONFIRM_AHEAD]
+    if ahead:
+        return Pick(PickKind.CONFIRM_EARLY, doses=(ahead[0],))
+    return Pick(PickKind.NOTHING_DUE)
+
+
+def _group_pick(group: Sequence[Dose], at: datetime, earlier_open: Sequence[Dose] = ()) -> Pick:
+    open_ = tuple(d for d in group if not d.is_logged)
+    logged = tuple(d for d in group if d.is_logged)
+    if not open_:
+        return Pick(PickKind.ALREADY, already=_latest_first(logged))
+    if min(d.scheduled_utc for d in open_) > at + EARLY_WINDOW:
+        return Pick(PickKind.CONFIRM_EARLY, doses=open_, already=_latest_first(logged))
+    return Pick(PickKind.LOG, doses=open_, already=_latest_first(logged), earlier_open=tuple(earlier_open))
+
+
+def _by_local_day(doses: Iterable[Dose]) -> dict[date, list[Dose]]:
+    days: dict[date, list[Dose]] = {}
+    for d in doses:
+        days.setdefault(d.scheduled_local.date(), []).append(d)
+    return days
+
+
+def pick_for_time_of_day(scheduled: Sequence[Dose], slot: TimeOfDay, at: datetime, today: date,
+                         yesterday: bool = False) -> Pick:
+    """ "My morning tablets", "last night's": every scheduled dose in that slot, on the day meant.
+
+    The day is `today` (the person's local date), unless the person said "last night", or today's slot is
+    still ahead and yesterday's is within reach and open (at 00:30 "my night tablets" are last night's). A
+    slot holding none of their doses is widened to doses just outside it before giving up.
+    """
+    for widened in (False, True):
+        days = _by_local_day(d for d in scheduled if (slot.near(d.scheduled_local.time()) if widened
+                                                      else slot.contains(d.scheduled_local.time())))
+        if not days:
+            continue
+        past = [day for day in sorted(days) if day < today]
+        before = days[past[-1]] if past else None
+        if yesterday and before is not None:
+            return _group_pick(before, at)
+        group = days.get(today)
+        if group is None:
+            return _group_pick(before, at) if before is not None else Pick(PickKind.NO_SUCH_TIME)
+        pick = _group_pick(group, at)
+        if pick.kind is PickKind.CONFIRM_EARLY and before is not None and any(not d.is_logged for d in before) \
+                and at - max(d.scheduled_utc for d in before) < LOOKBACK:
+            return _group_pick(before, at)
+        return pick
+    return Pick(PickKind.NO_SUCH_TIME)
+
+
+def pick_for_clock_time(scheduled: Sequence[Dose], wanted: time, at: datetime) -> Pick:
+    """ "My 8 o'clock ones": the doses at that time (or 12 hours later when the hour was said without am or pm),
+    the group nearest to now that is due, else the next one ahead (to confirm)."""
+    hours = {wanted.hour} if wanted.hour >= 12 or wanted.hour == 0 else {wanted.hour, wanted.hour + 12}
+    matching = [d for d in scheduled if d.scheduled_local.minute == wanted.minute and d.scheduled_local.hour in hours
+                and in_reach(d, at) and d.scheduled_utc <= at + CONFIRM_AHEAD]
+    if not matching:
+        return Pick(PickKind.NO_SUCH_TIME)
+    groups: dict[datetime, list[Dose]] = {}
+    for d in matching:
+        groups.setdefault(d.scheduled_utc, []).append(d)
+    due = [t for t in groups if t <= at + EARLY_WINDOW]
+    chosen = min(due, key=lambda t: abs(t - at)) if due else min(groups)
+    return _group_pick(groups[chosen], at)
+
+
+def pick_everything_due(scheduled: Sequence[Dose], at: datetime) -> Pick:
+    """ "I've taken my pills": every open scheduled dose due now or soon, in the current slot's reach.
+
+    Doses from an earlier time of day are not swept in: they are named back (earlier_open) to ask about.
+    """
+    reach = [d for d in scheduled if in_reach(d, at) and d.scheduled_utc <= at + EARLY_WINDOW]
+    open_ = [d for d in reach if not d.is_logged]
+    if not open_:
+        logged = [d for d in reach if d.is_logged]
+        return Pick(PickKind.ALREADY, already=_latest_first(logged)) if logged else Pick(PickKind.NOTHING_DUE)
+    nearest = min(open_, key=lambda d: abs(d.scheduled_utc - at)).scheduled_utc
+    now_group = [d for d in open_ if abs(d.scheduled_utc - nearest) <= timedelta(minutes=45)]
+    earlier = _same_day((d for d in open_ if d not in now_group and d.scheduled_utc < nearest), now_group[0])
+    return Pick(PickKind.LOG, doses=tuple(now_group), earlier_open=earlier)
+
+
+def day_bounds(recipient: Recipient, at: datetime) -> tuple[datetime, datetime]:
+    return day_window(at.astimezone(recipient.tz).date(), recipient.tz)
+
+
+@dataclass(frozen=True, slots=True)
+class MedicineStatus:
+    """ "Did I take my X?": the latest dose that fell due, what else is still open, and what comes next."""
+
+    latest_due: Dose | None  # the most recent dose due by now (logged or not)
+    earlier_open: tuple[Dose, ...]  # earlier due doses still not noted
+    taken: tuple[Dose, ...]  # taken in reach (as-needed: today), the latest first
+    next_open: Dose | None  # the next dose not yet due
+
+
+def medicine_status(medication: Medication, doses: Sequence[Dose], at: datetime, day_start: datetime) -> MedicineStatus:
+    mine = [d for d in doses if d.medication_id == medication.id]
+    if medication.schedule.as_needed:
+        taken = _latest_first(d for d in mine if d.status.is_taken and d.scheduled_utc >= day_start)
+        return MedicineStatus(None, (), taken, None)
+    reach = [d for d in mine if in_reach(d, at)]
+    due = [d for d in reach if d.scheduled_utc <= at]
+    latest = max(due, key=lambda d: d.scheduled_utc, default=None)
+    earlier_open = tuple(d for d in due if d is not latest and not d.is_logged)
+    taken = _latest_first(d for d in reach if d.status.is_taken)
+    next_open = min((d for d in reach if d.scheduled_utc > at and not d.is_logged), key=lambda d: d.scheduled_utc,
+                    default=None)
+    return MedicineStatus(latest, earlier_open, taken, next_open)
+
+
+def due_now(scheduled: Sequence[Dose], at: datetime) -> list[Dose]:
+    """ "What do I take now?": open scheduled doses of the current time (nearest group due within the early
+    window), never earlier times of day: those are asked about apart."""
+    pick = pick_everything_due(scheduled, at)
+    return list(pick.doses) if pick.kind is PickKind.LOG else []
+
+
+def next_open_dose(scheduled: Sequence[Dose], at: datetime, medication_id: str | None = None) -> Dose | None:
+    ahead = [d for d in scheduled if d.scheduled_utc > at and not d.is_logged
+             and (medication_id is None or d.medication_id == medication_id)]
+    return min(ahead, key=lambda d: d.scheduled_utc, default=None)

@@ -15,6 +15,9 @@ WEBHOOK_SECRET = "DOSEKEEPER_WEBHOOK_SECRET"  # noqa: S105 - a variable name, no
 SECRET_KEY = "DOSEKEEPER_SECRET_KEY"  # noqa: S105 - Flask session key when self-hosting
 SECRET_ARN = "DOSEKEEPER_SECRET_ARN"  # noqa: S105 - Secrets Manager secret holding the web session key on AWS
 WEBHOOK_SECRET_ARN = "DOSEKEEPER_WEBHOOK_SECRET_ARN"  # noqa: S105 - the secret holding the webhook signing key
+# Hosts (names, IPs or CIDR networks, comma-separated) webhooks may reach although they are not public
+# https addresses: a receiver on this machine or the LAN when self-hosting, and the tests' loopback receivers.
+WEBHOOK_ALLOW_HOSTS = "DOSEKEEPER_WEBHOOK_ALLOW_HOSTS"
 PUBLIC_URL = "DOSEKEEPER_PUBLIC_URL"  # base URL of the web app, for links in messages and feeds
 AWS_REGION = "AWS_REGION"
 AWS_ENDPOINT_URL_DYNAMODB = "AWS_ENDPOINT_URL_DYNAMODB"

@@ -12,30 +12,43 @@ One run, at `now`:
 4. delivers whatever is due in the outbox.
 
 Every step is safe to run in two processes at once and to repeat after a crash.
+
+Nothing may blind the sweep. The checkpoint is a low-water mark, not a promise: each sweep re-reads at
+least `LOOK_BACK` before `now` whatever the checkpoint says (doses stored late, a slow concurrent sweep),
+the stored checkpoint never moves past the real clock (a sweep `--now` in the future, or tests, cannot
+push it ahead), and a checkpoint found ahead of `now` (a clock that ran fast and was corrected, a restored
+file, a release before this rule) is ignored in favour of the whole catch-up day. Re-reading is cheap and
+harmless: the index holds only pending doses, and marking one missed is a conditional write that happens
+once.
+
+Nor may one bad record stop the sweep for everyone: each medication planned, each dose swept, each watch
+settled and each alert delivered is handled on its own; a failure is logged with ids only, counted in
+the report, and the rest go on (a dose that failed stays pending and under the checkpoint, so the next
+sweep tries it again).
 """
 
 from __future__ import annotations
 
-import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from skill.domain.models import Contact, DoseStatus, Recipient, utcnow
-from skill.doses import REPLAN_BEFORE, plan_medication
+from skill.domain.models import Contact, Dose, DoseStatus, Recipient, utcnow
 from skill.notify.channel import Channel
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.notify.followups import settle_missed
 from skill.notify.outbox import DeliveryReport, deliver_due
 from skill.notify.policy import missed_alerts
-from skill.observability import MetricName, count
+from skill.observability import MetricName, count, get_logger
 from skill.store.base import Store
+from skill.usecases.planning import REPLAN_BEFORE, plan_medication
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 CATCH_UP_LIMIT = timedelta(hours=24)  # a dose this overdue when first swept is left alone: news too old
 WATCH_FOR = timedelta(hours=24)  # how long a missed dose is watched for a late log (all clear)
+LOOK_BACK = timedelta(hours=1)  # re-read at least this far back, whatever the checkpoint says
 
 
 @dataclass(slots=True)
@@ -48,6 +61,7 @@ class SweepReport:
     still_in_grace: int = 0
     all_clears: int = 0
     doses_planned: int = 0
+    errors: int = 0  # medications, doses or watches that raised (logged with ids; the rest went on)
     checkpoint: datetime | None = None
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -78,69 +92,97 @@ class _People:
         return self._contacts[recipient_id]
 
 
-def plan_ahead(store: Store, people: _People, now: datetime) -> int:
-    planned = 0
-    for medication in store.medications_to_plan(now + REPLAN_BEFORE):
-        recipient = people.recipient(medication.recipient_id)
-        if recipient is not None:
-            planned += plan_medication(store, recipient, medication, now)
-    return planned
+def plan_ahead(store: Store, people: _People, report: SweepReport) -> None:
+    for medication in store.medications_to_plan(report.now + REPLAN_BEFORE):
+        try:
+            recipient = people.recipient(medication.recipient_id)
+            if recipient is not None:
+                report.doses_planned += plan_medication(store, recipient, medication, report.now)
+        except Exception as exc:
+            report.errors += 1
+            log.error("sweep: planning medication %s failed: %s", medication.id, type(exc).__name__)
+
+
+def _sweep_dose(store: Store, people: _People, report: SweepReport, dose: Dose) -> bool:
+    """Mark one dose missed if its grace window has ended; True while it is still in grace."""
+    recipient = people.recipient(dose.recipient_id)
+    if recipient is None:  # an orphan dose: nobody to alert, and nothing to wait for
+        return False
+    if dose.scheduled_utc + recipient.grace > report.now:
+        report.still_in_grace += 1
+        return True
+    alerts = missed_alerts(recipient, dose, people.contacts(recipient.id), report.now)
+    if store.mark_missed_with_alerts(dose, alerts, report.now):
+        report.marked_missed += 1
+        report.alerts_recorded += len(alerts)
+    return False
 
 
 def mark_missed(store: Store, people: _People, report: SweepReport) -> datetime:
-    """Step 2; returns the new checkpoint."""
-    now = report.now
-    oldest_open: datetime | None = None
-    due = store.due_doses(report.window_start, now)
+    """Step 2; returns the new checkpoint: the oldest dose still open (in grace, or failed this time)."""
+    oldest_open = report.now
+    due = store.due_doses(report.window_start, report.now)
     report.doses_read = len(due)
     for dose in due:
-        recipient = people.recipient(dose.recipient_id)
-        if recipient is None:  # an orphan dose: nobody to alert, and nothing to wait for
-            continue
-        if dose.scheduled_utc + recipient.grace > now:
-            report.still_in_grace += 1
-            oldest_open = min(oldest_open or dose.scheduled_utc, dose.scheduled_utc)
-            continue
-        alerts = missed_alerts(recipient, dose, people.contacts(recipient.id), now)
-        if store.mark_missed_with_alerts(dose, alerts, now):
-            report.marked_missed += 1
-            report.alerts_recorded += len(alerts)
-    return oldest_open or now
+        try:
+            still_open = _sweep_dose(store, people, report, dose)
+        except Exception as exc:
+            report.errors += 1
+            still_open = True
+            log.error("sweep: dose %s of recipient %s failed: %s", dose.id, dose.recipient_id,
+                      type(exc).__name__)
+        if still_open:
+            oldest_open = min(oldest_open, dose.scheduled_utc)
+    return oldest_open
 
 
 def settle_watches(store: Store, people: _People, report: SweepReport) -> None:
     for watched in store.watched_doses():
         dose = watched.dose
-        recipient = people.recipient(dose.recipient_id)
-        if dose.status is DoseStatus.MISSED:
-            if watched.missed_at + WATCH_FOR <= report.now or recipient is None:
+        try:
+            recipient = people.recipient(dose.recipient_id)
+            if dose.status is DoseStatus.MISSED:
+                if watched.missed_at + WATCH_FOR <= report.now or recipient is None:
+                    store.settle_watch(dose, [])
+                continue
+            if recipient is None:
                 store.settle_watch(dose, [])
-            continue
-        if recipient is None:
-            store.settle_watch(dose, [])
-            continue
-        report.all_clears += settle_missed(store, recipient, dose, report.now) or 0
+                continue
+            report.all_clears += settle_missed(store, recipient, dose, report.now) or 0
+        except Exception as exc:
+            report.errors += 1
+            log.error("sweep: watch on dose %s failed: %s", dose.id, type(exc).__name__)
+
+
+def window_start(checkpoint: datetime | None, now: datetime) -> datetime:
+    """Where this sweep starts reading (see "Nothing may blind the sweep" above)."""
+    floor = now - CATCH_UP_LIMIT
+    if checkpoint is None or checkpoint > now:
+        return floor
+    return max(floor, min(checkpoint, now - LOOK_BACK))
 
 
 def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | None = None, *,
-              rng: random.Random | None = None, plan: bool = True) -> SweepReport:
-    """One sweep (see the module docstring). `now` defaults to the clock; tests and `--now` pass it."""
-    now = now or utcnow()
-    checkpoint = store.sweep_checkpoint()
-    floor = now - CATCH_UP_LIMIT
-    start = max(checkpoint, floor) if checkpoint is not None else floor
-    report = SweepReport(now=now, window_start=min(start, now))
+              rng: random.Random | None = None, plan: bool = True,
+              clock: Callable[[], datetime] = utcnow) -> SweepReport:
+    """One sweep (see the module docstring). `now` defaults to `clock()`; tests and `--now` pass it.
+
+    `clock` is the real time, which the stored checkpoint never passes, whatever `now` says.
+    """
+    real_now = clock()
+    now = now or real_now
+    report = SweepReport(now=now, window_start=window_start(store.sweep_checkpoint(), now))
     people = _People(store)
     if plan:
-        report.doses_planned = plan_ahead(store, people, now)
-    report.checkpoint = mark_missed(store, people, report)
+        plan_ahead(store, people, report)
+    report.checkpoint = min(mark_missed(store, people, report), real_now)
     store.advance_sweep_checkpoint(report.checkpoint)
     settle_watches(store, people, report)
     report.delivery = deliver_due(store, channels, now, rng)
     count(MetricName.DOSES_MISSED, report.marked_missed)
     count(MetricName.SWEEPS_COMPLETED)
-    log.info("sweep: %d read, %d missed, %d alerts sent", report.doses_read, report.marked_missed,
-             report.delivery.sent)
+    log.info("sweep: %d read, %d missed, %d alerts sent, %d errors", report.doses_read, report.marked_missed,
+             report.delivery.sent, report.errors + report.delivery.errors)
     return report
 
 

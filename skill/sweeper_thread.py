@@ -6,16 +6,16 @@ and tests can drive it with `run_once()` without any waiting at all.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from skill.notify.channel import Channel
+from skill.observability import get_logger
 from skill.store.base import Store
 from skill.sweep import SweepReport, run_sweep
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 INTERVAL_SECONDS = 60.0
 

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from skill.domain.accounts import AccessToken, Invitation
+from skill.domain.accounts import AccessToken, Invitation, TokenScope
 
 TOKEN_PREFIX = "dk_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
 INVITATION_LIFETIME = timedelta(days=7)
@@ -23,11 +23,12 @@ def new_secret(prefix: str = "") -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
-def issue_token(user_id: str, name: str, now: datetime) -> tuple[str, AccessToken]:
+def issue_token(user_id: str, name: str, now: datetime, *, scope: TokenScope = TokenScope.READ_WRITE,
+                expires_at: datetime | None = None) -> tuple[str, AccessToken]:
     """(the secret to show once, the record to store)."""
     secret = new_secret(TOKEN_PREFIX)
     return secret, AccessToken(token_hash=hash_secret(secret), user_id=user_id, name=name.strip() or "token",
-                               created_at=now)
+                               created_at=now, scope=scope, expires_at=expires_at)
 
 
 def issue_invitation(inviter_id: str, organisation: str, recipient_ids: frozenset[str],

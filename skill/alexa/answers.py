@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from skill.alexa.speech import join, medicine, minutes_words, when
+from skill.alexa.speech import is_us, join, medicine, minutes_words, when
 from skill.alexa.turn import Turn
-from skill.domain.models import Dose, DoseStatus, Medication
-from skill.doses import EARLY_WINDOW, LogTarget
-from skill.store.core import LogOutcome
+from skill.domain.models import Dose, DoseStatus
+from skill.doses import EARLY_WINDOW
+from skill.usecases.dose_log import LogKind, LogResult, Warning
 
 NEXT_DOSE_HORIZON = timedelta(days=8)
 
@@ -57,36 +57,50 @@ def already_sentence(turn: Turn, last: Dose) -> str:
     return f"You already took your {last.medication_name} at {at}."
 
 
-def refused_sentence(turn: Turn, medication: Medication, target: LogTarget) -> str:
-    """Why nothing was logged, in plain words; limits are the carer's, never advice of our own."""
-    name = medication.name
-    schedule = medication.schedule
-    if target.reason == "as_needed_too_soon" and target.next_allowed_at is not None:
-        gap = minutes_words(timedelta(minutes=schedule.min_interval_minutes or 0))
-        return (f"It's too soon for more {name}. The limit your carer set is {gap} between doses, "
-                f"so the next one can be at {say_when(turn, target.next_allowed_at)}.")
-    if target.reason == "as_needed_daily_max":
-        return (f"You've already had as much {name} today as your carer set, which is "
-                f"{schedule.max_per_day} a day. I haven't noted another one.")
-    if target.reason == "already_logged" and target.last_logged is not None:
-        return already_sentence(turn, target.last_logged)
-    if target.reason == "too_early":
-        upcoming = [d for d in turn.doses_today() if d.medication_id == medication.id and not d.is_logged]
-        if upcoming:
-            return f"Your {name} isn't due until {say_when(turn, upcoming[0].scheduled_utc)}."
-    return f"You don't have any {name} due today."
+def signpost(turn: Turn) -> str:
+    if is_us(turn.speech_locale):
+        return ("I've let your carer know. If you feel unwell, call a pharmacist or Poison Control at "
+                "1-800-222-1222, or 911 in an emergency.")
+    return "I've let your carer know. If you feel unwell, call a pharmacist or NHS 111, or 999 in an emergency."
 
 
-def logged_sentence(turn: Turn, medication: Medication, outcome: LogOutcome, skip: bool) -> str:
-    if not outcome.applied:
-        return already_sentence(turn, outcome.dose)
-    if skip:
-        return f"All right. I've noted that you're skipping your {medication.name}."
-    text = f"Thanks, I've noted your {medication.name}."
-    left = outcome.pills_left
-    if left is not None and medication.refill_threshold is not None and left <= medication.refill_threshold:
-        text += f" You have {left} left, so it's time to ask for a refill."
-    return text
+def limit_sentence(turn: Turn, result: LogResult) -> str:
+    med = result.logged[0].medication
+    schedule = med.schedule
+    if Warning.TOO_SOON in result.warnings and schedule.min_interval_minutes:
+        gap = minutes_words(timedelta(minutes=schedule.min_interval_minutes))
+        return f"That's sooner than the {gap} between doses your carer set."
+    if Warning.OVER_DAILY_MAX in result.warnings and schedule.max_per_day:
+        return f"That's more than the {schedule.max_per_day} a day your carer set."
+    return "That's more than your plan says."
+
+
+def log_result_sentence(turn: Turn, result: LogResult, skip: bool, everything: bool = False) -> str:
+    """What a log did, in plain words; limits are the carer's, never advice of our own."""
+    if result.kind is LogKind.LOGGED:
+        names = join(list(dict.fromkeys(item.medication.name for item in result.logged)))
+        if skip:
+            return f"All right. I've noted that you're skipping your {names}."
+        text = f"Thanks, I've noted your {names}."
+        if result.safety is not None:
+            text = f"I've noted your {names}. " + limit_sentence(turn, result) + " " + signpost(turn)
+        for item in result.logged:
+            left, threshold = item.pills_left, item.medication.refill_threshold
+            if left is not None and threshold is not None and left <= threshold:
+                text += f" You have {left} left, so it's time to ask for a refill."
+        if result.earlier_open:
+            first = result.earlier_open[0]
+            text += f" Your {first.medication_name} from {say_when(turn, first.scheduled_utc)} isn't noted."
+        return text
+    if everything and result.kind in (LogKind.ALREADY, LogKind.NOTHING_DUE):
+        lead = "You've already taken everything that was due." if result.already else "Nothing is due right now."
+        return f"{lead} {next_dose_sentence(turn)}"
+    if result.already:
+        return already_sentence(turn, result.already[0])
+    if result.kind is LogKind.CONFIRM_EARLY and result.to_confirm:
+        first = result.to_confirm[0]
+        return f"Your {first.medication_name} isn't due until {say_when(turn, first.scheduled_utc)}."
+    return "You don't have any of that medicine due now."
 
 
 def due_soon(turn: Turn, dose: Dose) -> bool:

@@ -6,15 +6,14 @@ morning" was set by someone who knew where the person lives.
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.alexa.reminders import OUTSIDE_ERRORS
 from skill.alexa.turn import Turn
+from skill.observability import get_logger
 from skill.store.voice import VoiceStore
 
-logger = logging.getLogger("dosekeeper.alexa")
+logger = get_logger(__name__)
 
 
 def device_time_zone(handler_input: HandlerInput, device_id: str) -> str | None:

@@ -7,7 +7,6 @@ without request content), so a forger learns nothing and the skill never sees th
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,8 +16,9 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from flask import Blueprint, Response, request
 
 from skill.alexa.verification import RequestVerifier, VerificationError, verify_request
+from skill.observability import get_logger
 
-logger = logging.getLogger("dosekeeper.alexa.http")
+logger = get_logger(__name__)
 
 
 def _json(data: Any, status: int) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -13,8 +12,9 @@ from ask_sdk_model.response import Response
 
 from skill.alexa.reply import LAST_KEY
 from skill.alexa.turn import TURN_KEY, Deps, Turn, session
+from skill.observability import get_logger
 
-logger = logging.getLogger("dosekeeper.alexa")
+logger = get_logger(__name__)
 LINK_KEY = "link"
 
 

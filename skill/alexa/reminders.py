@@ -12,7 +12,6 @@ ask-sdk-model 1.82 cannot deserialize get_reminder(s) responses, so `fetch_remin
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -37,10 +36,11 @@ from skill.alexa.speech import clock, medicine
 from skill.alexa.turn import Turn
 from skill.domain.models import Medication, Recipient
 from skill.domain.voice import ReminderToken
+from skill.observability import get_logger
 from skill.schedules import to_rrule_text
 from skill.store.voice import VoiceStore
 
-logger = logging.getLogger("dosekeeper.alexa.reminders")
+logger = get_logger(__name__)
 FOLLOWUP = "+f"
 OUTSIDE_ERRORS = (ServiceException, ApiClientException, OSError, ValueError)
 

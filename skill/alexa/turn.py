@@ -13,7 +13,9 @@ from skill.domain.models import Dose, Medication, Recipient
 from skill.doses import merge_doses
 from skill.schedules import day_window
 from skill.store.base import Store
+from skill.store.core import RecipientView
 from skill.store.voice import VoiceView
+from skill.usecases.dose_log import VIEW_MARGIN
 
 Clock = Callable[[], datetime]
 TURN_KEY = "dosekeeper.turn"
@@ -69,6 +71,11 @@ class Turn:
         """Times are said the way the device's locale says them, falling back to the person's."""
         return self.locale if self.locale.startswith("en-") else self.recipient.locale
 
+    @property
+    def view(self) -> RecipientView:
+        assert self.voice is not None
+        return self.voice.view
+
     def doses(self, start: datetime, end: datetime) -> list[Dose]:
         assert self.voice is not None
         view = self.voice.view
@@ -84,7 +91,8 @@ class Turn:
         return self.doses(min(self.now - LOOKBACK, start), end)
 
     def view_since(self) -> datetime:
-        return self.now - LOOKBACK - timedelta(hours=2)
+        """What the turn's one read covers: exactly what a use case decides on (`VIEW_MARGIN`)."""
+        return self.now - VIEW_MARGIN
 
 
 def turn_of(handler_input: HandlerInput) -> Turn:

@@ -12,6 +12,7 @@ import click
 from skill import settings
 from skill.cli.common import fail, parse_instant, resolve_recipient, store_from_context
 from skill.domain.errors import DoseKeeperError
+from skill.observability import get_logger
 
 CONSOLE_SKILL_ID = "amzn1.ask.skill.dosekeeper-console"
 QUIT_WORDS = ("quit", "exit", ":q")
@@ -73,7 +74,7 @@ def chat(ctx: click.Context, recipient: str, locale: str | None, skill_id: str |
         call = in_process(build_skill(store, skill_id=skill_id, clock=clock,
                                       api_client=None if api_endpoint else OfflineApiClient()))
         if not api_endpoint:  # "API unavailable" is expected here: quiet it for this command only
-            alexa_log = logging.getLogger("dosekeeper.alexa")
+            alexa_log = get_logger("dosekeeper.alexa")  # and its children: every voice module logs under it
             previous = alexa_log.level
             alexa_log.setLevel(logging.ERROR)
             ctx.call_on_close(lambda: alexa_log.setLevel(previous))

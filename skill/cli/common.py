@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, NoReturn, ParamSpec, TypeVar
+from urllib.parse import urlparse
 
 import click
 
+from skill.domain.actors import Actor
 from skill.domain.errors import DoseKeeperError
 from skill.domain.models import Recipient
 from skill.store.base import Store
@@ -26,6 +28,14 @@ class CliError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+OPERATOR = Actor.operator()  # whoever runs the command on the host is trusted with every record
+
+
+def now() -> datetime:
+    """The command line's clock: the only place a command reads the time."""
+    return datetime.now(UTC)
 
 
 def fail(message: str) -> NoReturn:
@@ -45,8 +55,13 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def store_from_context(ctx: click.Context) -> Store:
-    """The store named by --store or DOSEKEEPER_STORE, opened once per invocation and closed at exit."""
+def store_from_context(ctx: click.Context, *, create: bool = False) -> Store:
+    """The store named by --store or DOSEKEEPER_STORE, opened once per invocation and closed at exit.
+
+    Only `store init` passes `create`: a mistyped table name must never quietly become a new table without
+    the template's point-in-time recovery, deletion protection and encryption. (A SQLite file is created
+    and migrated on first use, as self-hosting expects.)
+    """
     root = ctx.find_root()
     obj: dict[str, Any] = root.ensure_object(dict)
     if "store" not in obj:
@@ -54,14 +69,38 @@ def store_from_context(ctx: click.Context) -> Store:
 
         try:
             store = open_store(obj["store_url"])
-            store.init()
+            if create or not _require_table(store, obj["store_url"]):
+                store.init()
+        except CliError:
+            raise
         except DoseKeeperError as exc:
             fail(str(exc))
         except Exception as exc:
-            fail(f"cannot open the store: {type(exc).__name__}")
+            fail(_open_failure(exc))
         obj["store"] = store
         root.call_on_close(store.close)
     return obj["store"]  # type: ignore[no-any-return]
+
+
+def _require_table(store: Store, url: str) -> bool:
+    """For a DynamoDB store, fail unless its table exists; True then, as there is nothing to initialise."""
+    if urlparse(url).scheme != "dynamodb":
+        return False
+    from skill.store.dynamodb import DynamoStore
+
+    assert isinstance(store, DynamoStore)
+    name = store.table.table_name
+    try:
+        store.client.describe_table(TableName=name)
+    except store.client.exceptions.ResourceNotFoundException:
+        fail(f"table {name} does not exist; run `dosekeeper store init` to create it")
+    return True
+
+
+def _open_failure(exc: Exception) -> str:
+    if type(exc).__name__ == "NoRegionError":
+        return "cannot open the store: no AWS region; set AWS_REGION (or AWS_DEFAULT_REGION), e.g. eu-west-1"
+    return f"cannot open the store: {type(exc).__name__}"
 
 
 def resolve_recipient(store: Store, ref: str) -> Recipient:
@@ -78,14 +117,19 @@ def parse_instant(text: str) -> datetime:
         fail(f"invalid time {text!r}: use ISO 8601 with a UTC offset, such as 2026-11-25T08:05:00+00:00")
     if value.tzinfo is None:
         fail(f"time {text!r} needs a UTC offset, such as +00:00")
+    if not 1970 <= value.year <= 2200:
+        fail(f"time {text!r} is out of range: use a year between 1970 and 2200")
     return value.astimezone(UTC)
 
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         fail(f"invalid date {text!r}: use YYYY-MM-DD")
+    if not 1970 <= day.year <= 2200:
+        fail(f"date {text!r} is out of range: use a year between 1970 and 2200")
+    return day
 
 
 def echo_json(data: Any) -> None:

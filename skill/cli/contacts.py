@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from skill.cli.common import echo_json, fail, friendly_errors, resolve_recipient, store_from_context
+from skill.cli.common import OPERATOR, echo_json, fail, friendly_errors, now, resolve_recipient, store_from_context
 from skill.domain.models import Contact, new_id
-from skill.notify.addresses import check_address, parse_minutes
+from skill.notify.addresses import parse_minutes
 from skill.store.alerts_codec import contact_to_dict, parse_quiet, quiet_text
+from skill.usecases.contacts import add_contact
 
 
 @click.group()
@@ -44,12 +45,12 @@ def add(ctx: click.Context, recipient_ref: str, name: str, email: str | None, sm
     person = resolve_recipient(store, recipient_ref)
     new = Contact(
         id=new_id("con"), recipient_id=person.id, name=name, channel=channel,
-        address=check_address(channel, address),
+        address=address,
         quiet_hours=parse_quiet(quiet_hours) if quiet_hours else None,
         escalate_after_minutes=parse_minutes(escalate_after) if escalate_after else None,
         name_medicines=name_medicines, priority=priority,
     )
-    store.put_contact(new)
+    new = add_contact(store, OPERATOR, now(), new)
     if as_json:
         echo_json(contact_to_dict(new))
     else:

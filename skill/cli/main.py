@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from skill import __version__, settings
+from skill.cli.backup import backup, restore
 from skill.cli.chat import chat
 from skill.cli.contacts import contact
+from skill.cli.deploy_check import deploy_check
 from skill.cli.doses import doses, log
 from skill.cli.medications import med
 from skill.cli.recipients import recipient
@@ -26,5 +28,6 @@ def cli(ctx: click.Context, store_url: str | None) -> None:
     ctx.ensure_object(dict)["store_url"] = store_url or settings.default_store_url()
 
 
-for command in (store, recipient, med, doses, log, contact, sweep, notifications, user, chat, serve):
+for command in (store, recipient, med, doses, log, contact, sweep, notifications, user, chat, serve, deploy_check,
+                backup, restore):
     cli.add_command(command)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import UTC, datetime
 
 import click
 
 from skill.cli.common import (
+    OPERATOR,
     echo_json,
     fail,
     friendly_errors,
+    now,
     parse_day,
     resolve_recipient,
     store_from_context,
 )
 from skill.domain.models import Medication, Schedule, new_id, parse_hhmm, parse_weekdays
-from skill.doses import find_medication, plan_medication
+from skill.usecases.care_plan import add_medication, stop_medication
 
 
 def parse_interval(text: str) -> int:
@@ -74,17 +74,14 @@ def add(ctx: click.Context, recipient_id: str, name: str, dose_text: str, instru
     interval = parse_interval(min_interval) if min_interval else None
     store = store_from_context(ctx)
     person = resolve_recipient(store, recipient_id)
-    today = datetime.now(person.tz).date()
+    today = now().astimezone(person.tz).date()
     schedule = Schedule(times=parsed_times, weekdays=weekdays, every_n_days=every_n_days,
                         start=start_day or today, end=end_day, as_needed=as_needed,
                         min_interval_minutes=interval, max_per_day=max_per_day)
     medication = Medication(id=new_id("med"), recipient_id=person.id, name=name, schedule=schedule,
                             dose_text=dose_text, instructions=instructions, pill_count=pill_count,
                             refill_threshold=refill_threshold, also_called=also_called)
-    if any(m.name.casefold() == medication.name.casefold() for m in store.list_medications(person.id)):
-        fail(f"{person.display_name} already has an active medication named {medication.name!r}")
-    store.put_medication(medication)
-    plan_medication(store, person, medication, datetime.now(UTC))
+    medication = add_medication(store, OPERATOR, now(), medication)
     if as_json:
         echo_json(medication_json(medication))
     else:
@@ -119,10 +116,6 @@ def stop(ctx: click.Context, recipient_id: str, medication: str) -> None:
     """Stop a medication (by name or id); its history stays."""
     store = store_from_context(ctx)
     person = resolve_recipient(store, recipient_id)
-    meds = store.list_medications(person.id)
-    found = next((m for m in meds if m.id == medication), None) or find_medication(meds, medication)
-    stopped = replace(found, active=False)
-    store.put_medication(stopped)
-    plan_medication(store, person, stopped, datetime.now(UTC), replan=True)
-    click.echo(f"stopped: {found.id}")
+    stopped = stop_medication(store, OPERATOR, now(), person.id, medication)
+    click.echo(f"stopped: {stopped.id}")
 

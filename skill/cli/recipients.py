@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import click
 
-from skill.cli.common import echo_json, fail, friendly_errors, resolve_recipient, store_from_context
-from skill.domain.models import LinkCode, Recipient, new_id
-from skill.doses import update_recipient
+from skill.cli.common import OPERATOR, echo_json, fail, friendly_errors, now, resolve_recipient, store_from_context
+from skill.domain.models import Recipient, new_id
+from skill.usecases.recipients import add_recipient, change_recipient, issue_link_code
 
 
 @click.group()
@@ -33,9 +32,7 @@ def add(ctx: click.Context, name: str, timezone: str, locale: str, grace_minutes
     person = Recipient(id=new_id("rec"), display_name=name, timezone=timezone, locale=locale,
                        grace_minutes=grace_minutes, organisation=organisation)
     store = store_from_context(ctx)
-    store.put_recipient(person)
-    code = LinkCode.issue(person.id)
-    store.put_link_code(code)
+    person, code = add_recipient(store, OPERATOR, now(), person)
     if as_json:
         echo_json({"id": person.id, "link_code": code.code, "link_code_expires_at": code.expires_at.isoformat()})
     else:
@@ -80,7 +77,7 @@ def set_(ctx: click.Context, recipient_id: str, name: str | None, timezone: str 
         person, display_name=person.display_name if name is None else name,
         timezone=timezone or person.timezone, locale=locale or person.locale,
         grace_minutes=person.grace_minutes if grace_minutes is None else grace_minutes)
-    replanned = update_recipient(store, person, updated, datetime.now(UTC))
+    replanned = change_recipient(store, OPERATOR, now(), updated)
     click.echo(f"updated: {person.id}" + (f" ({replanned} doses re-planned in {updated.timezone})"
                                           if updated.timezone != person.timezone else ""))
 
@@ -88,11 +85,10 @@ def set_(ctx: click.Context, recipient_id: str, name: str | None, timezone: str 
 @recipient.command("link-code")
 @click.argument("recipient_id")
 @click.pass_context
+@friendly_errors
 def link_code(ctx: click.Context, recipient_id: str) -> None:
     """Make a new link code (the old unused one stops working)."""
     store = store_from_context(ctx)
-    if store.get_recipient(recipient_id) is None:
-        fail(f"unknown recipient {recipient_id!r}")
-    code = LinkCode.issue(recipient_id)
-    store.put_link_code(code)
+    person = resolve_recipient(store, recipient_id)
+    code = issue_link_code(store, OPERATOR, now(), person.id)
     click.echo(code.code)

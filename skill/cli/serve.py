@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 import secrets
 import socket
 from typing import Any
@@ -12,8 +11,9 @@ import click
 
 from skill import settings
 from skill.cli.common import fail, store_from_context
+from skill.observability import get_logger, log_json_lines
 
-log = logging.getLogger("dosekeeper.serve")
+log = get_logger(__name__)
 
 
 def is_loopback(host: str) -> bool:
@@ -34,11 +34,13 @@ def build_app(store: Any, *, host: str, skill_id: str | None, allow_unsigned: bo
     from skill.alexa.http import alexa_blueprint
     from skill.alexa.skill_builder import build_skill
     from skill.alexa.verification import standard_verifiers
+    from skill.notify.factory import ChannelSettings, build_channels
     from skill.web.app import WebConfig, create_app
 
     secret = settings.env(settings.SECRET_KEY) or secrets.token_hex(32)
     app = create_app(store, WebConfig(secret_key=secret, secure_cookies=not is_loopback(host),
-                                      public_url=settings.env(settings.PUBLIC_URL)))
+                                      public_url=settings.env(settings.PUBLIC_URL)),
+                     email=build_channels(ChannelSettings.from_env()).get("email"))  # password-reset mails
     verifiers = [] if allow_unsigned else standard_verifiers(skill_id or "")
     app.register_blueprint(alexa_blueprint(build_skill(store, skill_id=skill_id), verifiers))
     return app
@@ -61,7 +63,7 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_
     if not allow_unsigned and not skill_id:
         fail("set --skill-id (or DOSEKEEPER_SKILL_ID) so Alexa requests can be verified, "
              "or use --allow-unsigned on a loopback host")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_json_lines()  # stderr, one JSON object a line; stdout keeps the banner below for people and scripts
     store = store_from_context(ctx)
     if demo:
         from datetime import UTC, datetime
@@ -82,6 +84,8 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_
     server = create_server(app, host=host, port=port, threads=8)
     bound = getattr(server, "effective_port", port)  # the real port when --port 0 asked for any free one
     click.echo(f"DoseKeeper on http://{host}:{bound}  (Alexa endpoint: POST /alexa)")
+    log.info("serving", extra={"host": host, "port": int(bound), "alexa_verified": not allow_unsigned,
+                               "sweeping": sweeper is not None})
     try:
         server.run()
     except KeyboardInterrupt:

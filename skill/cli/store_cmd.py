@@ -1,4 +1,4 @@
-"""`dosekeeper store init`."""
+"""`dosekeeper store init`: the one command that may create a store."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def store() -> None:
 @store.command("init")
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create the schema or table (safe to run again)."""
-    store_from_context(ctx)  # opening runs init(), which is idempotent
+    """Create the SQLite schema or the DynamoDB table (safe to run again).
+
+    On AWS the stack creates the table with backups and deletion protection: use this for local servers.
+    """
+    store_from_context(ctx, create=True)
     click.echo("store ready")

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
-from skill.cli.common import echo_json, friendly_errors, parse_instant, resolve_recipient, store_from_context
+from skill.cli.common import echo_json, fail, friendly_errors, parse_instant, resolve_recipient, store_from_context
+from skill.domain.models import utcnow
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.store.alerts_codec import outbox_to_dict
 from skill.sweep import run_sweep
 
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this machine's clock --now may be
+
 
 @click.command()
-@click.option("--now", "now_text", metavar="ISO-8601", help="Sweep as if it were this time (with a UTC offset).")
+@click.option("--now", "now_text", metavar="ISO-8601",
+              help="Sweep as if it were this time (with a UTC offset); not in the future.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly_errors
 def sweep(ctx: click.Context, now_text: str | None, as_json: bool) -> None:
-    """Mark overdue doses missed, record and deliver carer alerts (SMTP and webhooks from the environment)."""
+    """Mark overdue doses missed, record and deliver carer alerts (SMTP and webhooks from the environment).
+
+    A future --now is refused: it would tell carers of doses missed that are not even due yet. A past one
+    re-sweeps that moment and leaves the checkpoint where it is.
+    """
     now = parse_instant(now_text) if now_text else None
+    if now is not None and now > utcnow() + CLOCK_SKEW:
+        fail("--now is in the future: a sweep can only look at doses that are already due")
     store = store_from_context(ctx)
     report = run_sweep(store, build_channels(ChannelSettings.from_env()), now)
     if as_json:

@@ -1,4 +1,5 @@
-"""Account records: users, personal access tokens, invitations and audit entries (no Flask, no storage)."""
+"""Account records: users, personal access tokens, invitations, password resets and audit entries (no Flask,
+no storage)."""
 
 from __future__ import annotations
 
@@ -45,9 +46,12 @@ class User:
     organisation: str
     password_hash: str
     recipient_ids: frozenset[str] = frozenset()
-    failed_logins: int = 0
+    failed_logins: int = 0  # the old per-account lock; sign-in now throttles per (account, client)
     locked_until: datetime | None = None
     created_at: datetime = field(default_factory=utcnow)
+    # A session cookie carries the version it was issued under; sign-out and a password change bump it, so
+    # every cookie issued before (copied, stolen, on another device) stops working at once.
+    session_version: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "email", clean_email(self.email))
@@ -61,14 +65,38 @@ class User:
         return self.locked_until is not None and now < self.locked_until
 
 
+class TokenScope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
 @dataclass(frozen=True, slots=True)
 class AccessToken:
-    """A personal access token for the API; only the hash of its secret is ever stored."""
+    """A personal access token for the API; only the hash of its secret is ever stored.
+
+    Tokens made before scopes and expiry existed read as read-write with no expiry, so nothing breaks.
+    """
 
     token_hash: str
     user_id: str
     name: str
     created_at: datetime = field(default_factory=utcnow)
+    scope: TokenScope = TokenScope.READ_WRITE
+    expires_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scope", TokenScope(self.scope))
+        if self.expires_at is not None:
+            require_aware(self.expires_at, "expires_at")
+            if self.expires_at <= self.created_at:
+                raise ValidationError("a token must expire after it is made")
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope is TokenScope.READ_WRITE
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +107,21 @@ class Invitation:
     inviter_id: str
     organisation: str
     recipient_ids: frozenset[str]
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordReset:
+    """A single-use, short-lived link to set a new password; only the hash of its secret is stored, so a
+    leaked database does not hand out working links."""
+
+    token_hash: str
+    user_id: str
+    created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
 

@@ -17,6 +17,8 @@ class AlertKind(StrEnum):
     ESCALATION = "escalation"  # the next contacts, when the dose is still missed after escalate-after
     ALL_CLEAR = "all_clear"  # the dose was logged after all; only to contacts who were alerted
     REFILL = "refill"  # the pill count fell to the refill threshold
+    TEST = "test"  # `dosekeeper deploy-check`: an operator proving a contact's channel delivers
+    SAFETY = "safety"  # a safety moment: too much taken, the wrong tablet, feeling unwell; sent at once
 
     @property
     def about_missed_dose(self) -> bool:

@@ -66,8 +66,17 @@ def load_zone(name: str) -> ZoneInfo:
         raise ValidationError(f"unknown time zone {name!r}: use an IANA name such as Europe/London") from exc
 
 
+# Control and invisible format characters: a NUL in a name once made every later answer malformed SSML.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def clean_text(value: str, limit: int) -> str:
+    """Free text as every edge must store it: printable, whitespace folded, at most `limit` characters."""
+    return " ".join(_UNPRINTABLE.sub("", value).split())[:limit]
+
+
 def clean_name(value: str, what: str = "name") -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(_UNPRINTABLE.sub("", value).split())
     if not cleaned:
         raise ValidationError(f"{what} must not be empty")
     if len(cleaned) > 100:
@@ -238,8 +247,11 @@ class Medication:
         if len(nicknames) > 5:
             raise ValidationError("give at most 5 other names for a medication")
         object.__setattr__(self, "also_called", tuple(nicknames.values()))
-        object.__setattr__(self, "dose_text", " ".join(self.dose_text.split()))
-        object.__setattr__(self, "instructions", " ".join(self.instructions.split()))
+        for attr, what, limit in (("dose_text", "dose", 100), ("instructions", "instructions", 300)):
+            cleaned = clean_text(getattr(self, attr), limit + 1)
+            if len(cleaned) > limit:
+                raise ValidationError(f"{what} is too long ({limit} characters at most)")
+            object.__setattr__(self, attr, cleaned)
         if self.pill_count is not None and self.pill_count < 0:
             raise ValidationError("pill count cannot be negative")
         if self.refill_threshold is not None and self.refill_threshold < 0:

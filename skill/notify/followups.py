@@ -12,6 +12,7 @@ from datetime import datetime
 
 from skill.domain.alerts import DeliveryState
 from skill.domain.models import Dose, DoseStatus, Medication, Recipient
+from skill.notify.outbox import maybe_delivered
 from skill.notify.policy import all_clear_alerts, refill_alerts
 from skill.store.base import Store
 from skill.store.core import LogOutcome
@@ -51,7 +52,7 @@ def settle_missed(store: Store, recipient: Recipient, dose: Dose, now: datetime)
     about = [a for a in store.alerts_about(recipient.id, dose.id) if a.kind.about_missed_dose]
     if any(a.state.open for a in about):  # a concurrent sweep claimed one just now
         return None
-    alerted = {a.contact_id for a in about if a.state is DeliveryState.SENT}
+    alerted = {a.contact_id for a in about if maybe_delivered(a)}  # a carer who may have heard hears the end
     contacts = [c for c in store.list_contacts(recipient.id) if c.id in alerted]
     clears = all_clear_alerts(recipient, dose, contacts, now)
     return len(clears) if store.settle_watch(dose, clears) else 0

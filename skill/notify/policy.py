@@ -26,6 +26,8 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 MAX_ATTEMPTS = 10  # about six hours of retries before an alert is given up as failed
 SENDING_LEASE = timedelta(minutes=5)  # a claim older than this belonged to a sweep that died
+UNKNOWN_OUTCOME_RETRIES = 1  # a send that may have gone is repeated once at most (same message id)
+UNKNOWN_OUTCOME_WAIT = timedelta(minutes=5)  # and not before the receiver had time to finish the first
 
 
 def in_quiet_hours(local: time, quiet: tuple[time, time]) -> bool:

@@ -1,4 +1,8 @@
-"""SMS through Amazon SNS. The client is passed in; messages are sent as transactional SMS."""
+"""SMS through Amazon SNS. The client is passed in; messages are sent as transactional SMS.
+
+An SMS has no id a phone could merge copies by, which is why the client makes one attempt per call (see
+`skill.aws_clients.send_client_config`) and the outbox retries an unknown outcome at most once.
+"""
 
 from __future__ import annotations
 

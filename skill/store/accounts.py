@@ -1,11 +1,11 @@
-"""Web accounts, access tokens, invitations and the audit log."""
+"""Web accounts, their sessions, access tokens, invitations, password resets and the audit log."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, PasswordReset, User
 
 
 class AccountStore(ABC):
@@ -39,6 +39,11 @@ class AccountStore(ABC):
     @abstractmethod
     def unlink_recipient(self, user_id: str, recipient_id: str) -> bool:
         """Remove the link (idempotent). False when the user does not exist."""
+
+    @abstractmethod
+    def end_sessions(self, user_id: str) -> int | None:
+        """Bump the user's session version atomically (sign out everywhere); the new version, or None when
+        the user does not exist. One write."""
 
     # -- sign-in failures ---------------------------------------------------------------------------
     @abstractmethod
@@ -79,6 +84,19 @@ class AccountStore(ABC):
     @abstractmethod
     def claim_invitation(self, token_hash: str, now: datetime) -> Invitation | None:
         """Use an invitation once (conditional): it when it was unused and unexpired, else None."""
+
+    # -- password resets ---------------------------------------------------------------------------
+    @abstractmethod
+    def put_password_reset(self, reset: PasswordReset) -> None:
+        """Store a new single-use reset link (by the hash of its secret)."""
+
+    @abstractmethod
+    def get_password_reset(self, token_hash: str) -> PasswordReset | None:
+        """One read (to show the new-password form before the link is used)."""
+
+    @abstractmethod
+    def claim_password_reset(self, token_hash: str, now: datetime) -> PasswordReset | None:
+        """Use a reset link once (conditional): it when it was unused and unexpired, else None."""
 
     # -- audit log ----------------------------------------------------------------------------------
     @abstractmethod

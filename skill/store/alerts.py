@@ -56,17 +56,25 @@ class AlertStore(ABC):
         """Pending -> missed, its alerts recorded and the dose watched, in ONE atomic conditional write.
 
         True only for the one call that changed the dose; any concurrent or repeated call changes nothing.
+        SQLite: one BEGIN IMMEDIATE transaction (1 UPDATE, 1 INSERT per alert, 1 INSERT of the watch).
+        DynamoDB: one TransactWriteItems (the dose's conditional update + one put-if-absent per alert,
+        at most 99); no alerts: one UpdateItem. A lost race costs the one refused request.
         """
 
     @abstractmethod
     def watched_doses(self, limit: int = 1000) -> list[WatchedDose]:
-        """Missed doses still watched for a late log, with their current status. Cost: the watches only."""
+        """Missed doses still watched for a late log, with their current status. Cost: the watches only.
+
+        SQLite: one SELECT (a join). DynamoDB: one Query per watch shard (4). An undecodable row is logged
+        by id and skipped.
+        """
 
     @abstractmethod
     def settle_watch(self, dose: Dose, alerts: Sequence[OutboxItem]) -> bool:
         """Record a dose's all-clear alerts and stop watching it: True for the one call that ended the watch.
 
         The alerts are recorded by deduplication key, so a repeated or concurrent call records nothing new.
+        SQLite: one transaction. DynamoDB: one TransactWriteItems (no alerts: one UpdateItem).
         """
 
     # -- the outbox ---------------------------------------------------------------------------------
@@ -80,7 +88,11 @@ class AlertStore(ABC):
 
     @abstractmethod
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
-        """Pending alerts whose time has come, and claims that lapsed, oldest first. Reads only those."""
+        """Pending alerts whose time has come, and claims that lapsed, oldest first. Reads only those.
+
+        SQLite: one SELECT. DynamoDB: one Query per outbox shard (4). An undecodable row is logged by key and
+        skipped, so one bad row never holds up everyone's alerts.
+        """
 
     @abstractmethod
     def claim_alert(self, item: OutboxItem, now: datetime, lease_until: datetime) -> OutboxItem | None:

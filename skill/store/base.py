@@ -8,8 +8,10 @@ from skill.store.accounts import AccountStore
 from skill.store.alerts import AlertStore
 from skill.store.core import CoreStore
 from skill.store.feeds import FeedStore
+from skill.store.history import HistoryStore
+from skill.store.ratelimit import RateLimitStore
 from skill.store.voice import VoiceStore
 
 
-class Store(CoreStore, AlertStore, VoiceStore, AccountStore, FeedStore):
+class Store(CoreStore, AlertStore, VoiceStore, AccountStore, FeedStore, RateLimitStore, HistoryStore):
     """A complete store; see the area interfaces for each method's promise."""

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from skill.domain.models import (
+    DEFAULT_GRACE_MINUTES,
     Dose,
     DoseStatus,
     LinkCode,
@@ -22,6 +23,11 @@ from skill.domain.models import (
 )
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # a creation time an older release did not store
+
+# Reading is forgiving on purpose: a row an older release wrote lacks the fields added since (or has them
+# empty), and every optional field reads with its default, so an upgrade never breaks a list. Only the
+# identity of a record (its ids, a dose's due time) is required.
 
 
 def utc_text(value: datetime) -> str:
@@ -42,6 +48,14 @@ def opt_parse_utc(text: object) -> datetime | None:
     return parse_utc(str(text)) if text else None
 
 
+def parse_utc_or_unknown(text: object) -> datetime:
+    return parse_utc(str(text)) if text else UNKNOWN_TIME
+
+
+def opt_int(value: object, default: int | None = None) -> int | None:
+    return int(value) if value is not None and value != "" else default  # type: ignore[call-overload]
+
+
 def recipient_to_dict(r: Recipient) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -59,12 +73,12 @@ def recipient_from_dict(d: dict[str, Any]) -> Recipient:
     return Recipient(
         id=str(d["id"]),
         display_name=str(d["display_name"]),
-        timezone=str(d["timezone"]),
-        locale=str(d["locale"]),
+        timezone=str(d.get("timezone") or "UTC"),
+        locale=str(d.get("locale") or "en-GB"),
         speech=SpeechPreferences(rate=str(d.get("speech_rate") or "medium")),
-        grace_minutes=int(d["grace_minutes"]),
-        organisation=str(d["organisation"]),
-        created_at=parse_utc(str(d["created_at"])),
+        grace_minutes=opt_int(d.get("grace_minutes"), DEFAULT_GRACE_MINUTES) or DEFAULT_GRACE_MINUTES,
+        organisation=str(d.get("organisation") or "default"),
+        created_at=parse_utc_or_unknown(d.get("created_at")),
     )
 
 
@@ -86,21 +100,21 @@ def medication_to_dict(m: Medication) -> dict[str, Any]:
 
 
 def medication_from_dict(d: dict[str, Any]) -> Medication:
-    def opt_int(v: object) -> int | None:
-        return int(v) if v is not None else None  # type: ignore[call-overload]
-
+    created_at = parse_utc_or_unknown(d.get("created_at"))
+    schedule = dict(d.get("schedule") or {})
+    schedule["start"] = schedule.get("start") or created_at.date().isoformat()
     return Medication(
         id=str(d["id"]),
         recipient_id=str(d["recipient_id"]),
-        name=str(d["name"]),
-        schedule=Schedule.from_dict(dict(d["schedule"])),
+        name=str(d.get("name") or "medicine"),
+        schedule=Schedule.from_dict(schedule),
         dose_text=str(d.get("dose_text") or ""),
         instructions=str(d.get("instructions") or ""),
         pill_count=opt_int(d.get("pill_count")),
         refill_threshold=opt_int(d.get("refill_threshold")),
         pills_per_dose=int(d.get("pills_per_dose") or 1),
-        active=bool(d.get("active", True)),
-        created_at=parse_utc(str(d["created_at"])),
+        active=d.get("active") is None or bool(d["active"]),
+        created_at=created_at,
         also_called=tuple(str(n) for n in d.get("also_called") or ()),
     )
 
@@ -127,10 +141,10 @@ def dose_from_dict(d: dict[str, Any]) -> Dose:
         id=str(d["id"]),
         recipient_id=str(d["recipient_id"]),
         medication_id=str(d["medication_id"]),
-        medication_name=str(d["medication_name"]),
-        scheduled_local=utc.astimezone(ZoneInfo(str(d["tz"]))),
+        medication_name=str(d.get("medication_name") or ""),
+        scheduled_local=utc.astimezone(ZoneInfo(str(d.get("tz") or "UTC"))),
         scheduled_utc=utc,
-        status=DoseStatus(str(d["status"])),
+        status=DoseStatus(str(d.get("status") or DoseStatus.PENDING.value)),
         logged_at=opt_parse_utc(d.get("logged_at")),
         source=LogSource(str(d["source"])) if d.get("source") else None,
         quantity=int(d.get("quantity") or 1),
@@ -150,6 +164,6 @@ def link_code_from_dict(d: dict[str, Any]) -> LinkCode:
     return LinkCode(
         code=str(d["code"]),
         recipient_id=str(d["recipient_id"]),
-        expires_at=parse_utc(str(d["expires_at"])),
+        expires_at=parse_utc_or_unknown(d.get("expires_at")),  # unknown expiry: already expired
         used_at=opt_parse_utc(d.get("used_at")),
     )

@@ -2,16 +2,30 @@
 
 Each sample becomes a regular expression with a named group per slot: built-in types (number, duration,
 time) get patterns of what can be said for them, custom types accept any words. Of all the samples that
-match the whole sentence, the most specific wins: the most literal words, then the most built-in slots,
-then the most custom slot values that resolve to a known entity. That is close enough to Alexa's own
-choice for a console, and it keeps "did I take my pills today" off the {medication} sample.
+match the whole sentence, the best wins: the fewest custom slot values that resolve to nothing known (the
+person's own medicines, or the values of the model's slot types, as Alexa's entity resolution favours),
+then the most literal words, then the most built-in slots, then the shortest custom values. That is close
+enough to Alexa's own choice for a console: it keeps "did I take my pills today" off the {medication}
+sample, "my morning tablets" on {timeOfDay}, and "my heart pills" on {medication} rather than a time of
+day called "heart".
+
+The generated models hold some twenty thousand samples, and this runs once per typed line. A sample's
+words are literal, so a sentence can only match samples that begin with its first word (or with a slot)
+and end with its last word (or a slot): samples are indexed by first word, and each one's expression is
+compiled the first time a sentence could match it.
+
+"Alexa, ask dose keeper if I took my metformin" is a question. Alexa's model sees "if I took my metformin"
+and the grammar has CheckDoseIntent samples that start with "if" and "whether", so those words are kept
+here too; stripping them would log a dose nobody took.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from skill.voice_console.model import InteractionModel
 from skill.voice_console.slot_values import PARSERS, PATTERNS
@@ -29,6 +43,10 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
 }
 _SLOT = re.compile(r"\{(\w+)\}")
 ANY_WORDS = r"[a-z0-9'][a-z0-9': ]*?"
+_SLOT_KEY = "{"  # index key of samples that start with a slot
+# A one-shot question keeps its "if" / "whether"; strip_wake_words would drop it with the invocation.
+_ONE_SHOT_QUESTION = re.compile(
+    r"^(?:alexa\s+)?(?:ask|tell|open|launch|start)\s+dose\s+keeper\s+(?=(?:if|whether)\s)")
 
 KnownValue = Callable[[str, str], bool]  # (slot type, spoken value) -> resolves to an entity
 
@@ -52,52 +70,107 @@ class IntentMatch:
 class _Compiled:
     intent: str
     sample: str
-    regex: re.Pattern[str]
-    slot_types: dict[str, str]
+    tokens: tuple[str, ...]  # normalised words and {slot} references
+    slot_types: tuple[tuple[str, str], ...]  # (slot name, slot type) in the order they appear
     literal_words: int
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _regex(self.tokens, self.slot_types)
+
+    def could_match(self, words: list[str]) -> bool:
+        """The cheap test: the words before the first slot and after the last must be the sentence's own."""
+        slots = [i for i, token in enumerate(self.tokens) if token.startswith("{")]
+        if not slots:
+            return list(self.tokens) == words
+        head, tail = self.tokens[: slots[0]], self.tokens[slots[-1] + 1:]
+        return (len(words) >= len(head) + len(tail) + len(slots) and tuple(words[: len(head)]) == head
+                and (not tail or tuple(words[-len(tail):]) == tail))
+
+
+@cache
+def _regex(tokens: tuple[str, ...], slot_types: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    types = dict(slot_types)
+    parts = []
+    for token in tokens:
+        slot = _SLOT.fullmatch(token)
+        if slot:
+            name = slot.group(1)
+            parts.append(f"(?P<{name}>{PATTERNS.get(types[name], ANY_WORDS)})")
+        else:
+            parts.append(re.escape(token))
+    return re.compile(r"\s+".join(parts))
 
 
 def _compile(intent: str, sample: str, slot_types: dict[str, str]) -> _Compiled | None:
-    parts: list[str] = []
-    literal = 0
+    tokens = tuple(normalise_sample(sample).split())
     used: dict[str, str] = {}
-    for token in normalise_sample(sample).split():
+    for token in tokens:
         slot = _SLOT.fullmatch(token)
         if slot:
             name = slot.group(1)
             if name not in slot_types or name in used:
                 return None
             used[name] = slot_types[name]
-            parts.append(f"(?P<{name}>{PATTERNS.get(slot_types[name], ANY_WORDS)})")
-        else:
-            literal += 1
-            parts.append(re.escape(token))
-    return _Compiled(intent, sample, re.compile(r"\s+".join(parts)), used, literal)
+    if not tokens:
+        return None
+    return _Compiled(intent, sample, tokens, tuple(used.items()), len(tokens) - len(used))
+
+
+_PLAIN = re.compile(r"[a-z]+(?:'[a-z]+)*(?: [a-z]+(?:'[a-z]+)*| \{\w+\})*|\{\w+\}(?: [a-z]+(?:'[a-z]+)*| \{\w+\})*")
 
 
 def normalise_sample(sample: str) -> str:
     """Samples keep their {slot} references while everything else is normalised like typed text."""
+    if _PLAIN.fullmatch(sample):  # generated samples are already plain words: skip the work, 20,000 times
+        return sample
     pieces = re.split(r"(\{\w+\})", sample)
     return " ".join(p if _SLOT.fullmatch(p) else normalise(p) for p in pieces if p.strip())
+
+
+def heard_text(text: str) -> str:
+    """What reaches the model: no wake word or invocation, but a one-shot question keeps "if"."""
+    cleaned = normalise(text)
+    question = _ONE_SHOT_QUESTION.sub("", cleaned, count=1)
+    return question if question != cleaned else strip_wake_words(cleaned)
 
 
 class UtteranceMatcher:
     def __init__(self, model: InteractionModel) -> None:
         self.model = model
-        self._compiled: list[_Compiled] = []
+        self._by_first_word: dict[str, list[_Compiled]] = defaultdict(list)
+        self._values = {name: frozenset(normalise(w) for v in values for w in (v.name, *v.synonyms))
+                        for name, values in model.slot_types.items()}
         for intent in model.intents.values():
             samples = [*intent.samples, *BUILTIN_SAMPLES.get(intent.name, ())]
             for sample in dict.fromkeys(samples):
                 compiled = _compile(intent.name, sample, intent.slots)
                 if compiled is not None:
-                    self._compiled.append(compiled)
+                    first = compiled.tokens[0]
+                    self._by_first_word[_SLOT_KEY if first.startswith("{") else first].append(compiled)
+
+    def _knows(self, known: KnownValue | None) -> KnownValue:
+        def resolves(slot_type: str, spoken: str) -> bool:
+            return (known is not None and known(slot_type, spoken)) or spoken in self._values.get(slot_type, ())
+        return resolves
+
+    def _candidates(self, words: list[str]) -> Iterable[_Compiled]:
+        for key in (words[0], _SLOT_KEY):
+            for compiled in self._by_first_word.get(key, ()):
+                if compiled.could_match(words):
+                    yield compiled
+
+    def candidates(self, text: str) -> list[str]:
+        """The samples a sentence is tried against (for "why was this not understood?"), in model order."""
+        cleaned = heard_text(text)
+        return [c.sample for c in self._candidates(cleaned.split())] if cleaned else []
 
     def match(self, text: str, known: KnownValue | None = None) -> IntentMatch | None:
         """The best intent for a sentence, or None (Alexa would send AMAZON.FallbackIntent)."""
-        cleaned = strip_wake_words(normalise(text))
+        cleaned = heard_text(text)
         if not cleaned:
             return None
-        return _best(self._compiled, cleaned, known)
+        return _best(self._candidates(cleaned.split()), cleaned, self._knows(known))
 
     def match_slot(self, intent: str, slot: str, text: str, known: KnownValue | None = None) -> dict[str, SlotFill]:
         """Fill a slot Alexa asked for ("What time?" -> "at 8 am"), with the intent's slot samples first."""
@@ -105,7 +178,7 @@ class UtteranceMatcher:
         model = self.model.intents[intent]
         samples = model.slot_samples.get(slot) or ("{" + slot + "}",)
         compiled = [c for c in (_compile(intent, s, model.slots) for s in samples) if c is not None]
-        best = _best(compiled, cleaned, known)
+        best = _best(compiled, cleaned, self._knows(known))
         if best is not None:
             return best.slots
         fill = _fill(slot, model.slots[slot], cleaned)
@@ -127,7 +200,7 @@ def _best(candidates: Iterable[_Compiled], text: str, known: KnownValue | None) 
         if found is None:
             continue
         slots: dict[str, SlotFill] = {}
-        for name, slot_type in compiled.slot_types.items():
+        for name, slot_type in compiled.slot_types:
             fill = _fill(name, slot_type, found.group(name).strip())
             if fill is None:
                 break
@@ -135,9 +208,9 @@ def _best(candidates: Iterable[_Compiled], text: str, known: KnownValue | None) 
         else:
             custom = [s for s in slots.values() if s.slot_type not in PARSERS]
             score = (
+                -sum(1 for s in custom if known is None or not known(s.slot_type, s.spoken)),
                 compiled.literal_words,
                 len(slots) - len(custom),
-                sum(1 for s in custom if known is not None and known(s.slot_type, s.spoken)),
                 -sum(len(s.spoken) for s in custom),
             )
             if best is None or score > best[0]:

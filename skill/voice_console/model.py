@@ -1,15 +1,24 @@
-"""The interaction model JSON, read into the parts the console needs (the JSON stays the source of truth)."""
+"""The interaction model JSON, read into the parts the console needs (the JSON stays the source of truth).
+
+The models are read from the installed package (``skill/voice_console/interaction_models/``) through
+importlib.resources, so ``dosekeeper chat`` works from a wheel, a zip or an unpacked Lambda artefact alike.
+Those files are copies of the top-level ``interaction_models/`` that Alexa is deployed with; a unit test
+keeps each copy byte-identical to its source, so the console never matches sentences Alexa would not.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from skill.domain.errors import ValidationError
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
+PACKAGED_MODELS: Traversable = files(__package__ or "skill.voice_console") / "interaction_models"
+LOCALE_FILE = re.compile(r"^[a-z]{2}-[A-Z]{2}\.json$")  # en-GB.json; skill.json is the manifest, not a model
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +71,21 @@ class InteractionModel:
         return text
 
 
-def available_locales(directory: Path | None = None) -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in (directory or MODELS_DIR).glob("??-??.json")))
+def available_locales(directory: Traversable | None = None) -> tuple[str, ...]:
+    folder = directory or PACKAGED_MODELS
+    return tuple(sorted(entry.name.removesuffix(".json") for entry in folder.iterdir()
+                        if LOCALE_FILE.match(entry.name)))
 
 
-def model_path(locale: str, directory: Path | None = None) -> Path:
-    return (directory or MODELS_DIR) / f"{locale}.json"
+def model_file(locale: str, directory: Traversable | None = None) -> Traversable:
+    return (directory or PACKAGED_MODELS) / f"{locale}.json"
 
 
-def load_model(locale: str, directory: Path | None = None) -> InteractionModel:
-    path = model_path(locale, directory)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValidationError(f"no interaction model for locale {locale!r} (looked for {path.name})") from exc
-    return parse_model(locale, raw)
+def load_model(locale: str, directory: Traversable | None = None) -> InteractionModel:
+    source = model_file(locale, directory)
+    if not LOCALE_FILE.match(source.name) or not source.is_file():
+        raise ValidationError(f"no interaction model for locale {locale!r} (looked for {source.name})")
+    return parse_model(locale, json.loads(source.read_text(encoding="utf-8")))
 
 
 def parse_model(locale: str, raw: dict[str, Any]) -> InteractionModel:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
+from skill.domain.errors import DoseKeeperError, NotFoundError
+from skill.notify.channel import Channel
 from skill.store.base import Store
+from skill.store.ratelimit_limits import SCHEME as STORE_LIMITS
+from skill.usecases.errors import Forbidden
 from skill.web import csrf
 from skill.web.account import account_blueprint
 from skill.web.api import api_blueprint
@@ -19,6 +24,7 @@ from skill.web.auth import auth_blueprint, current_user, load_user
 from skill.web.config import WebConfig
 from skill.web.coordinator import coordinator_blueprint
 from skill.web.history import history_blueprint
+from skill.web.password_reset import password_reset_blueprint
 from skill.web.recipient import recipient_blueprint
 from skill.web.today import today_blueprint
 
@@ -33,7 +39,8 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, config: WebConfig | None = None) -> Flask:
+def create_app(store: Store, config: WebConfig | None = None, *, email: Channel | None = None) -> Flask:
+    """`email` sends password-reset links; without it the app offers no "forgot password" page."""
     config = config or WebConfig(secret_key=secrets.token_hex(32))
     app = Flask(__name__)
     app.config.update(
@@ -46,7 +53,9 @@ def create_app(store: Store, config: WebConfig | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["dosekeeper.store"] = store
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    # Counted in the store (skill.store.ratelimit_limits), so the limits hold across Lambda containers.
+    limiter = Limiter(get_remote_address, app=app, storage_uri=f"{STORE_LIMITS}://", default_limits=[],
+                      storage_options=cast(dict[str, str | int], {"store": store, "clock": config.clock}))
 
     @app.before_request
     def before() -> None:
@@ -77,11 +86,22 @@ def create_app(store: Store, config: WebConfig | None = None) -> Flask:
             return jsonify(error=name, message=exc.description, fields=[]), exc.code or 500
         return render_template("error.html", error=exc), exc.code or 500
 
+    @app.errorhandler(DoseKeeperError)
+    def use_case_error(exc: DoseKeeperError) -> ResponseReturnValue:
+        """A use case said no: unknown (or not visible) is 404, not theirs to change is 403, a broken rule 422."""
+        if isinstance(exc, NotFoundError):
+            return http_error(werkzeug_exceptions.NotFound())
+        if isinstance(exc, Forbidden):
+            return http_error(werkzeug_exceptions.Forbidden(description=str(exc)))
+        return http_error(werkzeug_exceptions.UnprocessableEntity(description=str(exc)))
+
     app.register_blueprint(auth_blueprint(store, config, limiter))
     app.register_blueprint(today_blueprint(store, config))
     app.register_blueprint(recipient_blueprint(store, config))
     app.register_blueprint(history_blueprint(store, config))
     app.register_blueprint(coordinator_blueprint(store, config))
-    app.register_blueprint(account_blueprint(store, config))
+    app.register_blueprint(account_blueprint(store, config, limiter))
+    if email is not None:
+        app.register_blueprint(password_reset_blueprint(store, config, limiter, email))
     app.register_blueprint(api_blueprint(store, clock=config.clock))
     return app

@@ -1,48 +1,34 @@
 """The Coordinator page: the cohort table (7/30/90-day adherence, PDC, missed doses, trend, last activity),
-sortable and filterable on the server so it works without JavaScript."""
+sortable and filterable on the server so it works without JavaScript. Scope, filter and sort are the
+use-case layer's, so the page and `/api/v1/reports/cohort` always show the same people in the same order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from skill.accounts.access import can_see_cohort
-from skill.reports.adherence import CohortRow
 from skill.reports.cohort_cache import CohortCache
 from skill.store.base import Store
-from skill.web.auth import require_login, signed_in_user
+from skill.usecases.access import may_see_cohort
+from skill.usecases.cohort import CohortQuery, CohortSort, cohort_page
+from skill.web.auth import require_login
 from skill.web.config import WebConfig
-from skill.web.guards import cohort_for
+from skill.web.guards import web_actor
 
-_NONE_LAST = -1.0e9
-SORTS: dict[str, tuple[str, Callable[[CohortRow], object]]] = {
-    "name": ("Name", lambda r: r.display_name.casefold()),
-    "a7": ("7 days", lambda r: _num(r.adherence_7)),
-    "a30": ("30 days", lambda r: _num(r.adherence_30)),
-    "a90": ("90 days", lambda r: _num(r.adherence_90)),
-    "pdc": ("PDC 30 days", lambda r: _num(r.pdc_30)),
-    "missed": ("Missed (30 days)", lambda r: r.missed_30),
-    "trend": ("Trend", lambda r: _num(r.trend)),
-    "last": ("Last activity", lambda r: r.last_activity.timestamp() if r.last_activity else _NONE_LAST),
+# the page's short keys: column label, and the use case's sort
+SORTS: dict[str, tuple[str, CohortSort]] = {
+    "name": ("Name", "name"),
+    "a7": ("7 days", "adherence_7"),
+    "a30": ("30 days", "adherence_30"),
+    "a90": ("90 days", "adherence_90"),
+    "pdc": ("PDC 30 days", "pdc_30"),
+    "missed": ("Missed (30 days)", "missed_30"),
+    "trend": ("Trend", "trend"),
+    "last": ("Last activity", "last_activity"),
 }
-
-
-def _num(value: float | None) -> float:
-    return _NONE_LAST if value is None else value
-
-
-def filter_rows(rows: list[CohortRow], below: int | None) -> list[CohortRow]:
-    """"Below 80%" means 30-day adherence under the threshold; people with no data are kept in view."""
-    if below is None:
-        return rows
-    return [r for r in rows if r.adherence_30 is None or r.adherence_30 * 100 < below]
-
-
-def sort_rows(rows: list[CohortRow], key: str, descending: bool) -> list[CohortRow]:
-    return sorted(rows, key=SORTS[key][1], reverse=descending)  # type: ignore[arg-type]
+PAGE_ROWS = 10_000  # the page shows everyone in scope; the API pages
 
 
 def coordinator_blueprint(store: Store, config: WebConfig) -> Blueprint:
@@ -52,8 +38,8 @@ def coordinator_blueprint(store: Store, config: WebConfig) -> Blueprint:
 
     @bp.get("/coordinator")
     def cohort() -> ResponseReturnValue:
-        user = signed_in_user()
-        if not can_see_cohort(user):
+        actor = web_actor()
+        if not may_see_cohort(actor):
             abort(404)
         sort = request.args.get("sort", "a30")
         sort = sort if sort in SORTS else "a30"
@@ -61,7 +47,8 @@ def coordinator_blueprint(store: Store, config: WebConfig) -> Blueprint:
         below_text = request.args.get("below", "")
         below = int(below_text) if below_text.isdigit() and 0 < int(below_text) <= 100 else None
         now: datetime = config.clock()
-        rows = sort_rows(filter_rows(cache.rows(store, cohort_for(store, user), now), below), sort, descending)
+        query = CohortQuery(below=below, sort=SORTS[sort][1], descending=descending, limit=PAGE_ROWS)
+        rows = cohort_page(store, actor, now, query, cache).rows
         return render_template("coordinator.html", rows=rows, sort=sort, descending=descending, below=below,
                                sorts=SORTS, now=now)
 

@@ -12,17 +12,18 @@ A 1.0 event (a REST API, or an HTTP API set to the old format) is refused: for t
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from apig_wsgi import make_lambda_handler
 from flask import Flask
 
+from skill.observability import get_logger
+
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 PAYLOAD_VERSION = "2.0"
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def gateway_handler(app: Flask) -> LambdaHandler:

@@ -10,9 +10,15 @@ from flask import abort
 
 from skill.accounts.access import can_edit, can_view
 from skill.domain.accounts import Role, User
-from skill.domain.models import Recipient
+from skill.domain.actors import Actor
+from skill.domain.models import LogSource, Recipient
 from skill.store.base import Store
 from skill.web.auth import signed_in_user
+
+
+def web_actor() -> Actor:
+    """The signed-in user as the use-case layer's actor."""
+    return Actor.of_user(signed_in_user(), LogSource.WEB)
 
 
 def recipient_for(store: Store, recipient_id: str, edit: bool = False) -> Recipient:

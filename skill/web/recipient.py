@@ -10,15 +10,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from skill import care_plan
 from skill.accounts.access import can_edit
-from skill.accounts.audit import contact_record, record_change
 from skill.accounts.tokens import issue_invitation
 from skill.domain.errors import ValidationError
-from skill.domain.models import LinkCode, Medication, Recipient, load_zone
-from skill.doses import update_recipient
-from skill.store import codec
+from skill.domain.models import Medication, Recipient, load_zone
 from skill.store.base import Store
+from skill.usecases import care_plan, contacts, recipients
 from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig
 from skill.web.forms import (
@@ -29,12 +26,7 @@ from skill.web.forms import (
     medication_from_form,
     speech_from_form,
 )
-from skill.web.guards import recipient_for
-
-
-def recipient_settings(r: Recipient, followup_minutes: int) -> dict[str, Any]:
-    return {"speech_rate": r.speech.rate, "grace_minutes": r.grace_minutes, "timezone": r.timezone,
-            "followup_minutes": followup_minutes}
+from skill.web.guards import recipient_for, web_actor
 
 
 def device_clock(recipient: Recipient, device_timezone: str | None, now: datetime) -> dict[str, str] | None:
@@ -70,9 +62,6 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
         context.update(extra)
         return render_template("recipient.html", **context), status
 
-    def save_medication(recipient: Recipient, before: Medication | None, med: Medication, action: str) -> None:
-        care_plan.save_medication(store, signed_in_user(), recipient, before, med, action, config.clock())
-
     def medication_of(recipient: Recipient, medication_id: str) -> Medication:
         med = next((m for m in store.list_medications(recipient.id, include_stopped=True)
                     if m.id == medication_id), None)
@@ -90,9 +79,9 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
         now = config.clock()
         try:
             med = medication_from_form(request.form, recipient.id, None, now.astimezone(recipient.tz).date(), now)
+            med = care_plan.add_medication(store, web_actor(), now, med)
         except ValidationError as exc:
             return page(recipient, 422, med_error=str(exc), form=form_values(request.form))
-        save_medication(recipient, None, med, "create")
         flash(f"{med.name} is added.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#medications", code=303)
 
@@ -110,10 +99,10 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
         now = config.clock()
         try:
             med = medication_from_form(request.form, recipient.id, before, now.astimezone(recipient.tz).date(), now)
+            med = care_plan.change_medication(store, web_actor(), now, med)
         except ValidationError as exc:
             return render_template("medication_form.html", recipient=recipient, medication=before,
                                    form=form_values(request.form), error=str(exc)), 422
-        save_medication(recipient, before, med, "update")
         flash(f"{med.name} is saved.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#medications", code=303)
 
@@ -121,8 +110,7 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     def stop_medication(recipient_id: str, medication_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
         before = medication_of(recipient, medication_id)
-        if before.active:
-            save_medication(recipient, before, before.stopped(), "stop")
+        care_plan.stop_medication(store, web_actor(), config.clock(), recipient.id, before.id)
         flash(f"{before.name} is stopped; its history stays.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#medications", code=303)
 
@@ -131,24 +119,17 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
         recipient = recipient_for(store, recipient_id, edit=True)
         now = config.clock()
         try:
-            contact = contact_from_form(request.form, recipient.id, now)
+            draft = contact_from_form(request.form, recipient.id, now)
+            contact = contacts.add_contact(store, web_actor(), now, draft)
         except ValidationError as exc:
             return page(recipient, 422, contact_error=str(exc), contact_form=dict(request.form))
-        store.put_contact(contact)
-        record_change(store, signed_in_user(), recipient.id, "contact", "create", None,
-                      contact_record(contact), now)
-        flash(f"{contact.name} will get alerts.")
+        flash(f"{contact.name} will get alerts at {contact.address}.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#contacts", code=303)
 
     @bp.post("/recipients/<recipient_id>/contacts/<contact_id>/delete")
     def delete_contact(recipient_id: str, contact_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
-        contact = next((c for c in store.list_contacts(recipient.id) if c.id == contact_id), None)
-        if contact is None:
-            abort(404)
-        store.delete_contact(recipient.id, contact.id)
-        record_change(store, signed_in_user(), recipient.id, "contact", "delete", contact_record(contact), None,
-                      config.clock())
+        contact = contacts.remove_contact(store, web_actor(), config.clock(), recipient.id, contact_id)
         flash(f"{contact.name} will no longer get alerts.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#contacts", code=303)
 
@@ -163,24 +144,18 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
             new_followup = followup_from_form(request.form, followup)
         except ValidationError as exc:
             return page(recipient, 422, settings_error=str(exc))
-        before, after = recipient_settings(recipient, followup), recipient_settings(updated, new_followup)
-        if before == after:
+        if updated == recipient and new_followup == followup:
             flash("Nothing changed.")
             return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
-        update_recipient(store, recipient, updated, config.clock())  # a new zone re-plans doses to come
-        if new_followup != followup:
-            store.set_followup_minutes(recipient.id, new_followup)
-        record_change(store, signed_in_user(), recipient.id, "recipient", "update", before, after, config.clock())
+        # a new time zone re-plans the doses still to come
+        recipients.change_recipient(store, web_actor(), config.clock(), updated, new_followup)
         flash("Settings are saved.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
 
     @bp.post("/recipients/<recipient_id>/link-code")
     def new_link_code(recipient_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
-        code = LinkCode.issue(recipient.id, config.clock())
-        store.put_link_code(code)
-        record_change(store, signed_in_user(), recipient.id, "link_code", "create", None,
-                      {"expires_at": codec.utc_text(code.expires_at)}, config.clock())
+        code = recipients.issue_link_code(store, web_actor(), config.clock(), recipient.id)
         return page(recipient, link_code=code)
 
     @bp.post("/recipients/<recipient_id>/invite")

@@ -8,18 +8,45 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from skill.accounts.access import can_edit
-from skill.domain.models import LogSource, Medication, Recipient
-from skill.doses import choose_dose_to_log, doses_on, log_dose
+from skill.domain.models import Medication, Recipient
 from skill.store.base import Store
+from skill.usecases.dose_log import LogKind, LogResult, Warning, log_doses, log_medicine
+from skill.usecases.reading import doses_on
 from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig
 from skill.web.dose_status import DoseLine, dose_line
-from skill.web.guards import cared_for, recipient_for
+from skill.web.guards import cared_for, web_actor
 
-REASONS = {
-    "as_needed_too_soon": "Too soon after the last dose (the carer's minimum interval).",
-    "as_needed_daily_max": "Today's maximum for this medicine has been reached.",
+WARNINGS = {
+    Warning.EARLY: "recorded before it was due",
+    Warning.TOO_SOON: "this is inside the minimum gap you set; the contacts have been alerted",
+    Warning.OVER_DAILY_MAX: "this goes beyond the daily maximum you set; the contacts have been alerted",
+    Warning.MORE_THAN_PLANNED: "more than the planned dose; the contacts have been alerted",
 }
+
+
+def flash_result(result: LogResult) -> None:
+    """One message per outcome, in the carer's words; a repeat is never a second log."""
+    tz = result.recipient.tz
+    for item in result.logged:
+        status = "taken" if item.dose.status.is_taken else "skipped"
+        note = "".join(f" Note: {WARNINGS[w]}." for w in result.warnings)
+        flash(f"{item.medication.name} at {item.dose.scheduled_local:%H:%M}: {status}.{note}",
+              "error" if result.warnings and Warning.EARLY not in result.warnings else "message")
+    if result.kind is LogKind.CONFIRM_EXTRA and result.already:
+        earlier = result.already[0]
+        when = earlier.logged_at.astimezone(tz) if earlier.logged_at else earlier.scheduled_local
+        flash(f"{earlier.medication_name} was already recorded at {when:%H:%M}. Only record another if a second "
+              "dose was really taken.", "error")
+    elif result.kind is LogKind.CONFIRM_EARLY:
+        for dose in result.to_confirm:
+            flash(f"{dose.medication_name} at {dose.scheduled_local:%H:%M} is not due yet. It was not recorded.",
+                  "error")
+    elif not result.logged:
+        for dose in result.already:
+            when = dose.logged_at.astimezone(tz) if dose.logged_at else dose.scheduled_local
+            flash(f"{dose.medication_name} at {dose.scheduled_local:%H:%M} was already logged at {when:%H:%M}.",
+                  "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +61,7 @@ class RecipientDay:
 def build_day(store: Store, recipient: Recipient, config: WebConfig, editable: bool) -> RecipientDay:
     now = config.clock()
     meds = store.list_medications(recipient.id, include_stopped=True)
-    doses = doses_on(store, recipient, now.astimezone(recipient.tz))
+    doses = doses_on(store, recipient, now.astimezone(recipient.tz).date())
     return RecipientDay(recipient=recipient, lines=[dose_line(recipient, d, now) for d in doses],
                         as_needed=[m for m in meds if m.active and m.schedule.as_needed], editable=editable,
                         local_date=now.astimezone(recipient.tz).strftime("%A %d %B"))
@@ -66,42 +93,19 @@ def today_blueprint(store: Store, config: WebConfig) -> Blueprint:
 
     @bp.post("/recipients/<recipient_id>/doses/log")
     def log(recipient_id: str) -> ResponseReturnValue:
-        recipient = recipient_for(store, recipient_id, edit=True)
         action = request.form.get("action", "")
         if action not in ("taken", "skipped"):
             abort(400, description="Choose taken or skipped.")
-        now = config.clock()
-        doses = doses_on(store, recipient, now.astimezone(recipient.tz))
-        dose = next((d for d in doses if d.id == request.form.get("dose_id")), None)
-        if dose is None:
-            abort(404)
-        meds = {m.id: m for m in store.list_medications(recipient.id, include_stopped=True)}
-        line = dose_line(recipient, dose, now)
-        if not line.can_log:
-            flash(f"{dose.medication_name} at {line.time} is not due yet, or was already logged.", "error")
-            return redirect(url_for("today.today"), code=303)
-        outcome = log_dose(store, recipient, meds[dose.medication_id], dose, now, LogSource.WEB,
-                           skip=action == "skipped")
-        after = dose_line(recipient, outcome.dose, now)
-        if outcome.applied:
-            flash(f"{dose.medication_name} at {line.time}: {after.label.lower()}.")
-        else:
-            flash(f"{dose.medication_name} at {line.time} was already logged at {after.logged_at}.", "error")
+        result = log_doses(store, web_actor(), config.clock(), recipient_id, [request.form.get("dose_id", "")],
+                           skip=action == "skipped", confirm=request.form.get("confirm") == "yes")
+        flash_result(result)
         return redirect(url_for("today.today"), code=303)
 
     @bp.post("/recipients/<recipient_id>/medications/<medication_id>/take")
     def take_as_needed(recipient_id: str, medication_id: str) -> ResponseReturnValue:
-        recipient = recipient_for(store, recipient_id, edit=True)
-        med = next((m for m in store.list_medications(recipient.id) if m.id == medication_id), None)
-        if med is None or not med.schedule.as_needed:
-            abort(404)
-        now = config.clock()
-        target = choose_dose_to_log(recipient, med, doses_on(store, recipient, now.astimezone(recipient.tz)), now)
-        if target.dose is None:
-            flash(f"{med.name}: {REASONS.get(target.reason, 'not logged.')}", "error")
-            return redirect(url_for("today.today"), code=303)
-        log_dose(store, recipient, med, target.dose, now, LogSource.WEB)
-        flash(f"{med.name}: a dose taken at {now.astimezone(recipient.tz).strftime('%H:%M')} is logged.")
+        result = log_medicine(store, web_actor(), config.clock(), recipient_id, medication_id,
+                              confirm=request.form.get("confirm") == "yes")
+        flash_result(result)
         return redirect(url_for("today.today"), code=303)
 
     return bp

@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from skill.demo import DemoAccounts, seed_demo
 from skill.domain.models import DoseStatus, LogSource
-from skill.doses import doses_on
 from skill.store.sqlite import SqliteStore
+from skill.usecases.reading import doses_on
 from skill.web.app import WebConfig, create_app
 
 pytestmark = pytest.mark.browser

@@ -1,16 +1,22 @@
-"""The accounts store contract: users, links, lockout counts, tokens, invitations and audit alike everywhere."""
+"""The accounts store contract: users, links, lockout counts, session versions, tokens, invitations, password
+resets and audit alike everywhere."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from skill.accounts.tokens import issue_invitation, issue_token
-from skill.domain.accounts import AuditEntry, Role, User
+from skill.accounts.resets import issue_reset
+from skill.accounts.tokens import hash_secret, issue_invitation, issue_token
+from skill.domain.accounts import AuditEntry, Role, TokenScope, User
 from skill.domain.errors import ConflictError
 from skill.domain.models import new_id
 from skill.store.base import Store
+from skill.store.dynamodb import DynamoStore
+from skill.store.dynamodb.table import to_item
+from skill.store.sqlite import SqliteStore
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -127,3 +133,66 @@ def test_audit_entries_list_newest_first_per_recipient(store: Store) -> None:
     assert store.list_audit("rec_1") == entries[::-1]
     assert store.list_audit("rec_1", limit=2) == entries[:0:-1]
     assert store.list_audit("rec_2")[0].before is None
+
+
+def test_ending_sessions_bumps_the_version_and_nothing_else(store: Store) -> None:
+    ann = user()
+    store.create_user(ann)
+    assert ann.session_version == 0
+    assert store.end_sessions(ann.id) == 1
+    assert store.end_sessions(ann.id) == 2
+    after = store.get_user(ann.id)
+    assert after is not None and after.session_version == 2 and after.password_hash == ann.password_hash
+    assert store.get_user_by_email(ann.email) == after
+    assert store.end_sessions("usr_missing") is None
+
+
+def test_tokens_keep_their_scope_and_expiry(store: Store) -> None:
+    ann = user()
+    store.create_user(ann)
+    _, limited = issue_token(ann.id, "sheet", NOW, scope=TokenScope.READ, expires_at=NOW + timedelta(days=30))
+    store.put_token(limited)
+    found = store.get_token(limited.token_hash)
+    assert found == limited and not found.may_write
+    assert not found.expired(NOW + timedelta(days=30) - timedelta(seconds=1))
+    assert found.expired(NOW + timedelta(days=30))
+    assert store.list_tokens(ann.id) == [limited]
+
+
+def put_token_as_stored_before_scopes(store: Store, token_hash: str, user_id: str) -> None:
+    """A token row exactly as the previous release wrote it: no scope, no expiry."""
+    old = {"token_hash": token_hash, "user_id": user_id, "name": "old", "created_at": "2026-01-02T03:04:05Z"}
+    if isinstance(store, SqliteStore):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO access_tokens (token_hash, user_id, created_at, data) VALUES (?, ?, ?, ?)",
+                         (token_hash, user_id, old["created_at"], json.dumps(old)))
+    else:
+        assert isinstance(store, DynamoStore)
+        store.client.put_item(TableName=store.table.table_name, Item=to_item({
+            "PK": f"TOKEN#{token_hash}", "SK": "TOKEN", "type": "token", **old,
+            "GSI2PK": f"TOKENS#{user_id}", "GSI2SK": f"{old['created_at']}#{token_hash}"}))
+
+
+def test_tokens_stored_before_scopes_read_as_read_write_without_expiry(store: Store) -> None:
+    put_token_as_stored_before_scopes(store, "h" * 64, "usr_old")
+    token = store.get_token("h" * 64)
+    assert token is not None and token.scope is TokenScope.READ_WRITE and token.expires_at is None
+    assert not token.expired(NOW + timedelta(days=3650))
+    assert [t.token_hash for t in store.list_tokens("usr_old")] == ["h" * 64]
+
+
+def test_a_password_reset_is_claimed_once_and_never_after_expiry(store: Store) -> None:
+    secret, reset = issue_reset("usr_1", NOW)
+    store.put_password_reset(reset)
+    assert reset.token_hash == hash_secret(secret) and secret not in reset.token_hash
+    assert store.get_password_reset(reset.token_hash) == reset
+    claimed = store.claim_password_reset(reset.token_hash, NOW + timedelta(minutes=1))
+    assert claimed is not None and claimed.user_id == "usr_1"
+    assert claimed.used_at == NOW + timedelta(minutes=1)
+    assert store.claim_password_reset(reset.token_hash, NOW + timedelta(minutes=2)) is None
+    _, late = issue_reset("usr_1", NOW)
+    store.put_password_reset(late)
+    assert store.claim_password_reset(late.token_hash, late.expires_at) is None
+    assert store.get_password_reset(late.token_hash) == late
+    assert store.claim_password_reset("missing", NOW) is None
+    assert store.get_password_reset("missing") is None

@@ -6,11 +6,15 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
+
 from skill.domain.alerts import AlertKind, Attempt, DeliveryState
 from skill.domain.models import Contact, Dose, DoseStatus, LogSource, Recipient, new_id
 from skill.doses import expected_doses
 from skill.notify.policy import all_clear_alerts, missed_alerts
 from skill.store.base import Store
+from skill.store.dynamodb import DynamoStore
+from skill.store.dynamodb.table import RequestCounter
 from tests.factories import medication, recipient
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -49,8 +53,9 @@ def test_contacts_round_trip_in_priority_order(store: Store) -> None:
     assert store.list_contacts(edith.id) == [later]
 
 
-def test_a_dose_is_marked_missed_once_with_its_alerts(store: Store) -> None:
+def test_a_dose_is_marked_missed_once_with_its_alerts(transactional_store: Store) -> None:
     # GIVEN a pending dose and two contacts
+    store = transactional_store
     edith, dose = a_pending_dose(store)
     contacts = [contact(edith.id, "Ann"), contact(edith.id, "Bob")]
     alerts = missed_alerts(edith, dose, contacts, NOW)
@@ -66,12 +71,14 @@ def test_a_dose_is_marked_missed_once_with_its_alerts(store: Store) -> None:
     assert len(store.due_alerts(NOW)) == 2
 
 
-def test_concurrent_marks_record_alerts_exactly_once(store: Store) -> None:
+def test_concurrent_marks_record_alerts_exactly_once(concurrent_store: Store) -> None:
+    store = concurrent_store  # a race means something only where writes are serialised (tests/conftest.py)
     # GIVEN one pending dose and eight sweeps racing to mark it
+    store = concurrent_store
     edith, dose = a_pending_dose(store)
     alerts = missed_alerts(edith, dose, [contact(edith.id)], NOW)
     results: list[bool] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=60)
 
     def sweep() -> None:
         barrier.wait()
@@ -81,13 +88,15 @@ def test_concurrent_marks_record_alerts_exactly_once(store: Store) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
     # THEN exactly one won, and there is one alert
+    assert not any(t.is_alive() for t in threads)
     assert results.count(True) == 1
     assert len(store.due_alerts(NOW)) == 1
 
 
-def test_an_alert_is_claimed_by_one_sweep_and_retried_when_its_time_comes(store: Store) -> None:
+def test_an_alert_is_claimed_by_one_sweep_and_retried_when_its_time_comes(transactional_store: Store) -> None:
+    store = transactional_store
     # GIVEN a recorded alert
     edith, dose = a_pending_dose(store)
     store.mark_missed_with_alerts(dose, missed_alerts(edith, dose, [contact(edith.id)], NOW), NOW)
@@ -114,7 +123,8 @@ def test_an_alert_is_claimed_by_one_sweep_and_retried_when_its_time_comes(store:
     assert [a.ok for a in done.attempts] == [False, True]
 
 
-def test_a_claim_of_a_sweep_that_died_lapses(store: Store) -> None:
+def test_a_claim_of_a_sweep_that_died_lapses(transactional_store: Store) -> None:
+    store = transactional_store
     edith, dose = a_pending_dose(store)
     store.mark_missed_with_alerts(dose, missed_alerts(edith, dose, [contact(edith.id)], NOW), NOW)
     [due] = store.due_alerts(NOW)
@@ -125,7 +135,8 @@ def test_a_claim_of_a_sweep_that_died_lapses(store: Store) -> None:
     assert store.claim_alert(lapsed, NOW + timedelta(minutes=5), NOW + timedelta(minutes=10)) is not None
 
 
-def test_a_late_log_is_seen_through_the_watch_and_settled_once(store: Store) -> None:
+def test_a_late_log_is_seen_through_the_watch_and_settled_once(transactional_store: Store) -> None:
+    store = transactional_store
     # GIVEN a missed dose whose alert was sent
     edith, dose = a_pending_dose(store)
     ann = contact(edith.id)
@@ -175,3 +186,49 @@ def test_alerts_keep_their_words_and_hold_time(store: Store) -> None:
     [stored] = store.list_alerts(edith.id)
     assert stored == replace(alert, next_attempt_at=stored.next_attempt_at)
     assert stored.next_attempt_at > NOW
+
+
+def test_an_alert_already_recorded_does_not_stop_the_dose_being_marked(transactional_store: Store) -> None:
+    # GIVEN a pending dose, two contacts, and the first contact's alert recorded earlier by another route
+    store = transactional_store
+    edith, dose = a_pending_dose(store)
+    alerts = missed_alerts(edith, dose, [contact(edith.id, "Ann"), contact(edith.id, "Bob")], NOW)
+    assert store.enqueue_alerts(alerts[:1]) == 1
+    # WHEN the sweep marks it missed with both alerts
+    marked = store.mark_missed_with_alerts(dose, alerts, NOW)
+    # THEN the dose is missed and watched, and each alert exists exactly once
+    assert marked is True
+    assert [w.dose.id for w in store.watched_doses()] == [dose.id]
+    assert sorted(a.key for a in store.alerts_about(edith.id, dose.id)) == sorted(a.key for a in alerts)
+
+
+def test_a_dose_logged_before_the_sweep_records_no_alert(transactional_store: Store) -> None:
+    # GIVEN a dose logged just before a sweep that read it as pending
+    store = transactional_store
+    edith, dose = a_pending_dose(store)
+    store.record_dose(dose, DoseStatus.TAKEN, NOW, LogSource.VOICE)
+    # WHEN that sweep marks it missed
+    marked = store.mark_missed_with_alerts(dose, missed_alerts(edith, dose, [contact(edith.id)], NOW), NOW)
+    # THEN nothing is written: no alert, no watch, the log stands
+    assert marked is False
+    assert store.alerts_about(edith.id, dose.id) == []
+    assert store.watched_doses() == []
+    assert [d.status for d in store.list_doses(edith.id, NOW - timedelta(hours=3), NOW)] == [DoseStatus.TAKEN]
+
+
+@pytest.mark.parametrize("server", ["moto_store", "dynamodb_local_store"])
+def test_marking_missed_with_alerts_is_one_request_on_dynamodb(server: str, request: pytest.FixtureRequest) -> None:
+    # GIVEN a pending dose with three contacts on DynamoDB
+    store: DynamoStore = request.getfixturevalue(server)
+    edith, dose = a_pending_dose(store)
+    alerts = missed_alerts(edith, dose, [contact(edith.id, n) for n in ("Ann", "Bob", "Cy")], NOW)
+    counter = RequestCounter(store.client)
+    # WHEN it is marked missed, and marked again by a second sweep
+    store.mark_missed_with_alerts(dose, alerts, NOW)
+    first = dict(counter.counts)
+    counter.reset()
+    store.mark_missed_with_alerts(dose, alerts, NOW)
+    # THEN each was a single transaction: no repair write, and the loser wrote nothing
+    assert first == {"TransactWriteItems": 1}
+    assert counter.counts == {"TransactWriteItems": 1}
+    assert len(store.alerts_about(edith.id, dose.id)) == 3

@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from skill.domain.models import DoseStatus, LinkCode, LogSource, Schedule, SpeechPreferences
-from skill.doses import expected_doses, plan_medication
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from skill.domain.models import DoseStatus, LinkCode, LogSource, Medication, Recipient, Schedule, SpeechPreferences
+from skill.doses import as_needed_dose, expected_doses
+from skill.schedules import day_window
 from skill.store.base import Store
+from skill.store.core import AsNeededOutcome
+from skill.store.dynamodb import DynamoStore
+from skill.usecases.planning import plan_medication
 from tests.factories import medication, recipient
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def run_together(work: Callable[[], None], n: int) -> None:
+    """Start n threads on `work` at one barrier (no sleeps), and re-raise the first error any of them hit."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def test_recipient_round_trips_and_lists_by_organisation(store: Store) -> None:
@@ -107,7 +136,8 @@ def test_logging_a_dose_twice_stores_one_log_and_says_when(store: Store) -> None
     assert [(d.status, d.logged_at) for d in stored] == [(DoseStatus.TAKEN, at)]
 
 
-def test_a_dose_never_stored_can_be_logged_and_its_pills_counted(store: Store) -> None:
+def test_a_dose_never_stored_can_be_logged_and_its_pills_counted(transactional_store: Store) -> None:
+    store = transactional_store
     edith = recipient()
     store.put_recipient(edith)
     med = medication(edith.id, pill_count=10)
@@ -120,7 +150,8 @@ def test_a_dose_never_stored_can_be_logged_and_its_pills_counted(store: Store) -
     assert store.list_doses(edith.id, DAY, DAY + timedelta(days=1))[0].status is DoseStatus.TAKEN
 
 
-def test_concurrent_logs_of_one_dose_apply_exactly_once(store: Store) -> None:
+def test_concurrent_logs_of_one_dose_apply_exactly_once(concurrent_store: Store) -> None:
+    store = concurrent_store  # a race means something only where writes are serialised (tests/conftest.py)
     edith = recipient()
     store.put_recipient(edith)
     med = medication(edith.id, pill_count=20)
@@ -139,7 +170,8 @@ def test_concurrent_logs_of_one_dose_apply_exactly_once(store: Store) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
     assert sorted(results) == [False] * 5 + [True]
     assert store.list_medications(edith.id)[0].pill_count == 19
 
@@ -250,3 +282,143 @@ def test_many_recipients_are_read_together_for_reports(store: Store) -> None:
     assert {rid: len(v.doses) for rid, v in views.items()} == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
     assert all(d.recipient_id == rid and DAY <= d.scheduled_utc < DAY + timedelta(days=1)
                for rid, v in views.items() for d in v.doses)
+
+
+def test_a_counted_log_changes_the_pill_count_once_and_says_what_it_left(transactional_store: Store) -> None:
+    # GIVEN a medicine with 2 pills left, taken 2 at a time, and a planned dose
+    store = transactional_store
+    edith = recipient()
+    store.put_recipient(edith)
+    med = medication(edith.id, pill_count=3, pills_per_dose=2)
+    store.put_medication(med)
+    morning, evening = expected_doses(edith, med, DAY, DAY + timedelta(days=1))
+    store.put_doses([morning, evening])
+    # WHEN both doses are logged, the second finding too few pills, and the first logged again
+    first = store.record_dose(morning, DoseStatus.TAKEN, morning.scheduled_utc, LogSource.VOICE, pill_delta=-2)
+    second = store.record_dose(evening, DoseStatus.TAKEN, evening.scheduled_utc, LogSource.WEB, pill_delta=-2)
+    again = store.record_dose(morning, DoseStatus.TAKEN, morning.scheduled_utc, LogSource.API, pill_delta=-2)
+    # THEN each applied log says exactly what it left (never below zero), and the repeat changes nothing
+    assert (first.applied, first.previous_status, first.pills_left) == (True, DoseStatus.PENDING, 1)
+    assert (second.applied, second.pills_left) == (True, 0)
+    assert not again.applied and again.dose.source is LogSource.VOICE
+    assert store.list_medications(edith.id)[0].pill_count == 0
+
+
+@pytest.mark.parametrize("server", ["moto_store", "dynamodb_local_store"])
+def test_a_log_whose_answer_was_lost_is_retried_without_counting_twice(server: str,
+                                                                       request: pytest.FixtureRequest) -> None:
+    # GIVEN a DynamoDB store whose next transaction applies but whose answer never arrives
+    store: DynamoStore = request.getfixturevalue(server)
+    edith = recipient()
+    store.put_recipient(edith)
+    med = medication(edith.id, pill_count=10)
+    store.put_medication(med)
+    dose = expected_doses(edith, med, DAY, DAY + timedelta(days=1))[0]
+    store.put_doses([dose])
+    lost: list[str] = []
+
+    def lose_the_answer(**_: object) -> None:
+        if not lost:
+            lost.append("answer")
+            raise ReadTimeoutError(endpoint_url="dynamodb")
+
+    store.client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_the_answer)
+    at = dose.scheduled_utc + timedelta(minutes=2)
+    with pytest.raises(ReadTimeoutError):
+        store.record_dose(dose, DoseStatus.TAKEN, at, LogSource.VOICE, pill_delta=-1)
+    # WHEN the caller repeats the call
+    retry = store.record_dose(dose, DoseStatus.TAKEN, at, LogSource.VOICE, pill_delta=-1)
+    # THEN it answers from what was recorded: the log stands once, and one pill was counted
+    assert not retry.applied
+    assert (retry.dose.status, retry.dose.logged_at, retry.dose.source) == (DoseStatus.TAKEN, at, LogSource.VOICE)
+    assert store.list_medications(edith.id)[0].pill_count == 9
+
+
+def as_needed_medicine(store: Store, pill_count: int | None = 20) -> tuple[Recipient, Medication]:
+    edith = recipient()
+    store.put_recipient(edith)
+    med = medication(edith.id, "Paracetamol", pill_count=pill_count,
+                     schedule=Schedule(as_needed=True, min_interval_minutes=240, max_per_day=8, start=DAY.date()))
+    store.put_medication(med)
+    return edith, med
+
+
+def log_as_needed(store: Store, edith: Recipient, med: Medication, at: datetime,
+                  source: LogSource = LogSource.VOICE) -> AsNeededOutcome:
+    day_start, day_end = day_window(at.astimezone(edith.tz).date(), edith.tz)
+    return store.record_as_needed_dose(as_needed_dose(edith, med, at), DoseStatus.TAKEN, at, source,
+                                       pill_delta=-med.pills_per_dose, same_intake_within=SAME_INTAKE,
+                                       day_start=day_start, day_end=day_end)
+
+
+SAME_INTAKE = timedelta(minutes=5)
+MORNING = DAY + timedelta(hours=9)  # 09:00 in London, in November
+
+
+def test_as_needed_logs_report_the_previous_dose_and_the_days_total(transactional_store: Store) -> None:
+    # GIVEN an as-needed medicine with 20 pills
+    store = transactional_store
+    edith, med = as_needed_medicine(store)
+    # WHEN it is taken at 09:00, reported again at 09:02, then taken at 13:00
+    first = log_as_needed(store, edith, med, MORNING)
+    echo = log_as_needed(store, edith, med, MORNING + timedelta(minutes=2), LogSource.API)
+    later = log_as_needed(store, edith, med, MORNING + timedelta(hours=4))
+    # THEN the first had nothing before it, the echo wrote nothing, the third sees the first
+    assert (first.applied, first.previous_taken_at, first.taken_today_before, first.pills_left) == (True, None, 0, 19)
+    assert (echo.applied, echo.dose.id, echo.dose.source, echo.pills_left) == (
+        False, first.dose.id, LogSource.VOICE, 19)
+    assert (later.applied, later.previous_taken_at, later.taken_today_before, later.pills_left) == (
+        True, MORNING, 1, 18)
+    # WHEN a carer back-dates a dose to 11:00, and another is taken at 15:00
+    backdated = log_as_needed(store, edith, med, MORNING + timedelta(hours=2), LogSource.WEB)
+    afternoon = log_as_needed(store, edith, med, MORNING + timedelta(hours=6))
+    # THEN each sees only what was taken before it in time, and the total counts all of that day's
+    assert (backdated.previous_taken_at, backdated.taken_today_before) == (MORNING, 1)
+    assert (afternoon.previous_taken_at, afternoon.taken_today_before) == (MORNING + timedelta(hours=4), 3)
+    # WHEN it is taken the next morning
+    tomorrow = log_as_needed(store, edith, med, MORNING + timedelta(days=1))
+    # THEN the day starts from nought, the previous dose is yesterday's last, and every pill was counted once
+    assert (tomorrow.previous_taken_at, tomorrow.taken_today_before, tomorrow.pills_left) == (
+        MORNING + timedelta(hours=6), 0, 15)
+    taken = store.list_doses(edith.id, DAY, DAY + timedelta(days=2))
+    assert len(taken) == 5 and all(d.status is DoseStatus.TAKEN for d in taken)
+    assert store.list_medications(edith.id)[0].pill_count == 15
+
+
+def test_as_needed_doses_logged_before_the_guard_existed_still_count(transactional_store: Store) -> None:
+    # GIVEN an as-needed dose an older release logged at 07:00 (a plain dose log)
+    store = transactional_store
+    edith, med = as_needed_medicine(store, pill_count=None)
+    early = MORNING - timedelta(hours=2)
+    store.record_dose(as_needed_dose(edith, med, early), DoseStatus.TAKEN, early, LogSource.VOICE)
+    # WHEN it is taken again at 09:00 and reported twice
+    now = log_as_needed(store, edith, med, MORNING)
+    echo = log_as_needed(store, edith, med, MORNING + timedelta(minutes=4))
+    # THEN the 07:00 dose is seen, pills are not counted, and the echo is recognised
+    assert (now.applied, now.previous_taken_at, now.taken_today_before, now.pills_left) == (True, early, 1, None)
+    assert (echo.applied, echo.dose.id) == (False, now.dose.id)
+
+
+def test_thirty_simultaneous_reports_of_one_intake_record_one_dose(concurrent_store: Store) -> None:
+    # GIVEN an as-needed medicine with a 4-hour interval, and 30 reports of one intake over 4.5 minutes
+    store = concurrent_store
+    edith, med = as_needed_medicine(store)
+    moments = iter(MORNING + timedelta(seconds=9 * i) for i in range(30))
+    lock = threading.Lock()
+    outcomes: list[AsNeededOutcome] = []
+
+    def report() -> None:
+        with lock:
+            at = next(moments)
+        outcome = log_as_needed(store, edith, med, at, LogSource.API)
+        with lock:
+            outcomes.append(outcome)
+
+    # WHEN they all arrive at once
+    run_together(report, 30)
+    # THEN exactly one was recorded, one pill counted, and every other report names that dose
+    [applied] = [o for o in outcomes if o.applied]
+    assert len(outcomes) == 30
+    assert {o.dose.id for o in outcomes} == {applied.dose.id}
+    assert [d.id for d in store.list_doses(edith.id, DAY, DAY + timedelta(days=1))] == [applied.dose.id]
+    assert store.list_medications(edith.id)[0].pill_count == 19

@@ -379,28 +379,27 @@ def as_needed(world: World, **limits: Any) -> str:
     return cast(str, created.json["id"])
 
 
-def test_an_as_needed_medicine_is_logged_by_its_medication_within_the_carers_limits(world: World) -> None:
+def test_an_as_needed_medicine_beyond_the_carers_limits_is_recorded_with_a_warning(world: World) -> None:
     # GIVEN paracetamol as needed, at least 2 hours apart, at most 2 a day
     med_id = as_needed(world, min_interval_minutes=120, max_per_day=2)
     path = f"/recipients/{world.edith.id}/medications/{med_id}/log"
-    # WHEN it is logged at 06:00, the same log is sent again, and another is tried at 07:00
+    # WHEN it is logged at 06:00, the same report is sent again, and another is reported at 07:00
     first = world.post(path, {"at": "2026-03-10T06:00:00+00:00"})
     retry = world.post(path, {"at": "2026-03-10T06:00:00+00:00"})
     too_soon = world.post(path, {"at": "2026-03-10T07:00:00+00:00"})
-    # THEN the first is logged, the retry changes nothing, and 07:00 is refused saying from when
-    assert first.status_code == 201 and first.json["applied"] is True
+    # THEN the first is logged, the retry changes nothing (the same intake), and 07:00 is recorded as
+    # reported, with a warning and a safety event: the truth is kept, the carers are told
+    assert first.status_code == 201 and first.json["applied"] is True and first.json["warnings"] == []
     assert first.json["dose"]["id"] == f"{med_id}@20260310T0600" and first.json["dose"]["status"] == "taken"
     assert first.json["dose"]["source"] == "api"
     assert retry.status_code == 200 and retry.json["applied"] is False
-    assert too_soon.status_code == 422 and too_soon.json["fields"][0]["field"] == "at"
-    assert "minimum interval allows the next one from 2026-03-10T08:00:00+00:00" in too_soon.json["message"]
-    # AND after a second dose at 09:00, a third that day (now, at noon) is refused by the daily maximum
-    assert world.post(path, {"at": "2026-03-10T09:00:00+00:00"}).status_code == 201
+    assert too_soon.status_code == 201 and too_soon.json["warnings"] == ["too_soon"]
+    assert too_soon.json["safety_event_id"]
+    # AND a third that day (now, at noon) goes beyond the daily maximum: recorded, with that warning
     third = world.post(path, {})
-    assert third.status_code == 422 and "most doses a day" in third.json["message"]
-    assert "2026-03-11T00:00:00+00:00" in third.json["message"]
+    assert third.status_code == 201 and third.json["warnings"] == ["over_daily_max"]
     day = world.get(f"/recipients/{world.edith.id}/doses?start=2026-03-10&end=2026-03-10").json["items"]
-    assert [d["scheduled_utc"][11:16] for d in day if d["medication_id"] == med_id] == ["06:00", "09:00"]
+    assert [d["scheduled_utc"][11:16] for d in day if d["medication_id"] == med_id] == ["06:00", "07:00", "12:00"]
 
 
 def test_logging_by_medication_picks_the_due_dose_of_a_scheduled_one(world: World) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from skill.aws_clients import build_dynamodb_client, build_sesv2_client, build_sns_client
 from skill.domain.alerts import Message
+from skill.domain.models import utcnow
 from skill.notify.channel import DeliveryError
 from skill.notify.ses import SesChannel
 from skill.notify.sns import SnsSmsChannel
@@ -54,7 +55,7 @@ def test_sns_sends_a_transactional_sms() -> None:
 def test_the_background_sweeper_runs_and_stops(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "dk.db")
     store.init()
-    now = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    now = utcnow().replace(microsecond=0)
     # GIVEN a sweeper with a long interval
     sweeper = Sweeper(store, {}, interval=3600, clock=lambda: now)
     sweeper.start()
@@ -65,3 +66,14 @@ def test_the_background_sweeper_runs_and_stops(tmp_path: Path) -> None:
     assert sweeper.last_report is not None and sweeper.failures == 0
     assert store.sweep_checkpoint() == now
     store.close()
+
+
+def test_aws_region_alone_is_enough_to_build_the_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN only AWS_REGION, as Lambda and most tools set it (boto3 itself reads AWS_DEFAULT_REGION)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    # THEN every client the deployment builds is in that region, and the senders never retry on their own
+    dynamodb, ses, sns = build_dynamodb_client(), build_sesv2_client(), build_sns_client()
+    assert [c.meta.region_name for c in (dynamodb, ses, sns)] == ["eu-central-1"] * 3
+    retries = [c.meta.config.retries for c in (dynamodb, ses, sns)]  # type: ignore[attr-defined]
+    assert [r["total_max_attempts"] for r in retries] == [3, 1, 1]

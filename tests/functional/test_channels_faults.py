@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from skill.domain.alerts import DeliveryState
-from skill.domain.models import Contact, new_id
+from skill.domain.models import Contact, new_id, utcnow
 from skill.notify.channel import Channel
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.notify.webhook import WebhookChannel
+from skill.notify.webhook_targets import AllowList
 from skill.store.base import Store
 from skill.store.sqlite import SqliteStore
 from skill.sweep import run_sweep
@@ -29,7 +30,7 @@ from tests.factories import medication, recipient
 from tests.functional.channel_servers import Hooks, silent_server, smtp_server, webhook_server
 from tests.support.servers import free_port
 
-T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+T0 = (utcnow() - timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)  # recipients on UTC
 MISSED = T0 + timedelta(hours=2, minutes=5)  # the 8:00 dose is past its grace window
 LATER = timedelta(hours=2)  # comfortably past any retry time the backoff chose
 
@@ -43,9 +44,9 @@ def db(tmp_path: Path) -> Iterator[SqliteStore]:
 
 
 def edith_with(store: Store, *contacts: tuple[str, str]) -> str:
-    edith = recipient(display_name="Edith")
+    edith = recipient(display_name="Edith", timezone="UTC")
     store.put_recipient(edith)
-    store.put_medication(medication(edith.id, at=("08:00",), start=date(2026, 11, 20)))
+    store.put_medication(medication(edith.id, at=("08:00",), start=T0.date() - timedelta(days=5)))
     for channel, address in contacts:
         store.put_contact(Contact(id=new_id("con"), recipient_id=edith.id, name="Ann", channel=channel,
                                   address=address, created_at=T0))
@@ -105,21 +106,25 @@ def test_a_webhook_that_times_out_is_retried_and_delivered_once(db: SqliteStore)
     with silent_server() as port:
         url = f"http://127.0.0.1:{port}/hook"
         rid = edith_with(db, ("webhook", url))
-        channels: dict[str, Channel] = {"webhook": WebhookChannel(b"key", timeout=0.3)}
+        channels: dict[str, Channel] = {"webhook": WebhookChannel(b"key", timeout=0.3,
+                                                                      allow=AllowList.parse("127.0.0.1"))}
         run_sweep(db, channels, T0)
         hung = run_sweep(db, channels, MISSED)
     assert hung.delivery.retrying == 1
-    # WHEN it answers again on the same address
+    # WHEN it answers again on the same address (to a client with time to spare on a loaded machine)
+    channels = {"webhook": WebhookChannel(b"key", timeout=30, allow=AllowList.parse("127.0.0.1"))}
     with webhook_server(port, Hooks()) as (_, hooks):
         run_sweep(db, channels, MISSED + LATER)
         run_sweep(db, channels, MISSED + LATER + timedelta(minutes=5))
-    # THEN it received the alert once
+    # THEN it received the alert once; the first try is on record as one that may have gone (the POST was
+    # written to the socket), which is why it is repeated once at most
     assert [b["kind"] for b in hooks.bodies()] == ["missed"]
     [alert] = db.list_alerts(rid)
-    assert alert.attempts[0].detail.startswith("webhook unreachable")
+    assert alert.attempts[0].detail.startswith("outcome unknown: webhook no answer")
 
 
-def test_a_failing_channel_does_not_hold_up_the_others(db: SqliteStore) -> None:
+def test_a_failing_channel_does_not_hold_up_the_others(db: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSEKEEPER_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
     # GIVEN a dead SMTP server and a working webhook
     with webhook_server() as (url, hooks):
         edith_with(db, ("email", "ann@example.org"), ("webhook", url))
@@ -132,9 +137,8 @@ def test_a_failing_channel_does_not_hold_up_the_others(db: SqliteStore) -> None:
     assert [b["kind"] for b in hooks.bodies()] == ["missed"]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "dynalite"])
-def test_concurrent_sweeps_alert_each_carer_exactly_once(kind: str, request: pytest.FixtureRequest) -> None:
-    store: Store = request.getfixturevalue(f"{kind}_store")
+def test_concurrent_sweeps_alert_each_carer_exactly_once(concurrent_store: Store) -> None:
+    store = concurrent_store  # racing sweeps mean something only where writes are serialised (tests/conftest.py)
     # GIVEN five people, each with two carers, all missing the 8:00 dose
     with smtp_server() as (port, inbox):
         addresses = []
@@ -145,7 +149,7 @@ def test_concurrent_sweeps_alert_each_carer_exactly_once(kind: str, request: pyt
         channels = build_channels(ChannelSettings(smtp_url=f"smtp://127.0.0.1:{port}?starttls=off"), timeout=5)
         run_sweep(store, channels, T0)
         # WHEN four sweeps run at the same moment
-        barrier = threading.Barrier(4)
+        barrier = threading.Barrier(4, timeout=60)
         errors: list[BaseException] = []
 
         def sweep() -> None:
@@ -159,8 +163,8 @@ def test_concurrent_sweeps_alert_each_carer_exactly_once(kind: str, request: pyt
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(timeout=120)
         run_sweep(store, channels, MISSED + timedelta(minutes=10))
     # THEN every carer got exactly one alert
-    assert errors == []
+    assert errors == [] and not any(t.is_alive() for t in threads)
     assert sorted(m["To"] for m in inbox.messages) == sorted(addresses)

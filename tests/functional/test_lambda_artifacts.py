@@ -8,11 +8,14 @@ and not on the first Alexa request. AWS is a moto server on loopback, reached th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from skill import settings
 from skill.settings import WEBHOOK_SECRET_ARN
 from skill.store.dynamodb import DynamoStore
 from tests.factories import medication, recipient
+from tests.functional.test_template import load_build_script
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -65,6 +69,111 @@ def artefact(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, capture_output=True)
     assert (out / "lambda.zip").stat().st_size > 0
     return out / "lambda"
+
+
+def build(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "build_lambda.py"), *args],
+                          capture_output=True, text=True, check=False, env=env, timeout=600)
+
+
+def broken_python(directory: Path, name: str = "python3.12") -> Path:
+    """What `make build` found: a pyenv shim named python3.12 that exits 127 because no 3.12 is selected."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / name
+    shim.write_text(f"#!/bin/sh\necho 'pyenv: {name}: command not found' >&2\nexit 127\n", encoding="utf-8")
+    shim.chmod(0o755)
+    return shim
+
+
+def test_every_module_of_the_artefact_has_unchecked_pyc_for_the_python_it_runs_on(artefact: Path) -> None:
+    # GIVEN the artefact built for this machine's Python (the deploy build does the same for the runtime's)
+    tag = sys.implementation.cache_tag
+    sources = sorted(artefact.glob("*.py")) + sorted((artefact / "skill").rglob("*.py"))
+    dependencies = sorted((artefact / "boto3").rglob("*.py")) + sorted((artefact / "flask").rglob("*.py"))
+
+    # THEN every DoseKeeper module, entry point and dependency module has a .pyc for this Python
+    for source in [*sources, *dependencies]:
+        pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+        assert pyc.is_file(), source.relative_to(artefact)
+        header = pyc.read_bytes()[:8]
+        # AND it is this Python's bytecode, hash-based and unchecked: valid whatever times the zip gives
+        assert header[:4] == importlib.util.MAGIC_NUMBER
+        assert int.from_bytes(header[4:8], "little") == 0b01
+    # AND the zip carries them
+    with zipfile.ZipFile(artefact.parent / "lambda.zip") as archive:
+        assert f"skill/__pycache__/doses.{tag}.pyc" in archive.namelist()
+
+
+def test_the_build_stops_when_the_requested_python_cannot_run(tmp_path: Path) -> None:
+    # GIVEN a python3.12 on hand that cannot run
+    shim = broken_python(tmp_path / "bin")
+    out = tmp_path / "out"
+
+    # WHEN the deploy build is asked to compile with it
+    result = build("--compile-with", str(shim), "--out", str(out))
+
+    # THEN it fails loudly, before downloading anything, and leaves no artefact to deploy
+    assert result.returncode == 2
+    assert f"--compile-with {shim} exits with 127" in result.stderr
+    assert "must run and be Python 3.12" in result.stderr
+    assert not (out / "lambda.zip").exists()
+
+
+def test_the_build_stops_when_no_runtime_python_can_be_found(tmp_path: Path) -> None:
+    # GIVEN a machine where the only python3.12 is a broken shim (PATH) and pyenv has no 3.12 installed
+    script = load_build_script()
+    shim = broken_python(tmp_path / "bin")
+    found = [str(shim), sys.executable]
+
+    # WHEN the build looks for the runtime's Python
+    with pytest.raises(script.BuildError) as failure:
+        script.pick_python(found, "3.12")
+
+    # THEN it names what it tried and why each failed, and both ways forward
+    message = str(failure.value)
+    assert f"tried: {shim} exits with 127: pyenv: python3.12: command not found" in message
+    assert f"tried: {sys.executable} is Python {sys.version_info.major}.{sys.version_info.minor}" in message
+    assert "--compile-with" in message and "--no-compile" in message
+
+
+def test_make_clean_keeps_the_skill_s_ask_state(tmp_path: Path) -> None:
+    # GIVEN a build folder with an artefact, an ASK project, and the ASK CLI's record of the skill
+    states = tmp_path / "build" / "ask" / ".ask" / "ask-states.json"
+    states.parent.mkdir(parents=True)
+    states.write_text('{"profiles": {"default": {"skillId": "amzn1.ask.skill.x"}}}', encoding="utf-8")
+    (tmp_path / "build" / "ask" / "skill-package").mkdir()
+    (tmp_path / "build" / "lambda").mkdir()
+    (tmp_path / "build" / "lambda.zip").write_bytes(b"zip")
+
+    # WHEN the operator runs `make clean`
+    result = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path), "clean"],
+                            capture_output=True, text=True, check=False)
+
+    # THEN the build output is gone but the record that makes the next `ask deploy` update the same skill stays
+    assert result.returncode == 0, result.stderr
+    assert states.is_file()
+    assert sorted(p.name for p in (tmp_path / "build").rglob("*")) == [".ask", "ask", "ask-states.json"]
+
+
+def test_make_deploy_says_what_is_missing_before_doing_anything(tmp_path: Path) -> None:
+    # GIVEN a venv with its cfn-lint, and no SAM CLI on PATH
+    venv_bin = tmp_path / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").symlink_to(sys.executable)
+    (venv_bin / "cfn-lint").symlink_to(Path(sys.executable).with_name("cfn-lint"))
+    make = shutil.which("make")
+    assert make is not None
+
+    # WHEN `make deploy` runs
+    result = subprocess.run(
+        [make, "-f", str(ROOT / "Makefile"), "-C", str(ROOT), f"PYTHON={venv_bin / 'python'}", "deploy"],
+        capture_output=True, text=True, check=False, env={"PATH": str(tmp_path / "empty"), "HOME": str(tmp_path)},
+    )
+
+    # THEN it stops at once and says how to get the SAM CLI, having built and deployed nothing
+    assert result.returncode != 0
+    assert "the AWS SAM CLI (sam) is not on PATH" in result.stderr
+    assert "build_lambda.py" not in result.stdout
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from skill.domain.models import Contact, DoseStatus, LogSource, Recipient, new_id
-from skill.doses import log_dose
+from skill.domain.models import Contact, Dose, DoseStatus, LogSource, Medication, Recipient, new_id, utcnow
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.notify.followups import after_dose_logged
 from skill.notify.webhook import verify
@@ -19,7 +18,22 @@ from tests.factories import medication, recipient
 from tests.functional.channel_servers import Hooks, Inbox, smtp_server, webhook_server
 
 SECRET = "test-webhook-key"
-T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # London is on UTC in November
+# 7:00 two days ago, in a recipient zone of UTC: the doses below are 8:00 and 12:00, whatever today is
+T0 = (utcnow() - timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+START = T0.date() - timedelta(days=5)
+
+
+@pytest.fixture(autouse=True)
+def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSEKEEPER_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+
+
+def log_dose(store: SqliteStore, recipient: Recipient, medication: Medication, dose: Dose, at: datetime,
+             source: LogSource) -> object:
+    """The store's one conditional write for a log, as every edge makes it."""
+    late = at > dose.scheduled_utc + recipient.grace
+    return store.record_dose(dose, DoseStatus.TAKEN_LATE if late else DoseStatus.TAKEN, at, source,
+                             pill_delta=-dose.quantity if medication.pill_count is not None else 0)
 
 
 @pytest.fixture
@@ -37,9 +51,9 @@ def receivers() -> Iterator[tuple[int, Inbox, str, Hooks]]:
 
 
 def setup_edith(store: SqliteStore, smtp_port: int, hook_url: str, **med: object) -> tuple[Recipient, dict[str, str]]:
-    edith = recipient(display_name="Edith")
+    edith = recipient(display_name="Edith", timezone="UTC")
     store.put_recipient(edith)
-    store.put_medication(medication(edith.id, "Metformin", at=("08:00",), start=date(2026, 11, 20), **med))
+    store.put_medication(medication(edith.id, "Metformin", at=("08:00",), start=START, **med))
     ann = Contact(id=new_id("con"), recipient_id=edith.id, name="Ann", channel="email",
                   address="ann@example.org", created_at=T0)
     bob = Contact(id=new_id("con"), recipient_id=edith.id, name="Bob", channel="webhook", address=hook_url,
@@ -91,7 +105,7 @@ def test_the_log_hook_sends_the_all_clear_at_once_and_the_sweep_adds_nothing(
     med = db.list_medications(edith.id)[0]
     at = T0 + timedelta(hours=2, minutes=20)
     # WHEN the log path runs its hook (log_dose does), even twice
-    after_dose_logged(db, edith, med, log_dose(db, edith, med, dose, at, LogSource.WEB), at)
+    after_dose_logged(db, edith, med, log_dose(db, edith, med, dose, at, LogSource.WEB), at)  # type: ignore[arg-type]
     report = run_sweep(db, channels, at + timedelta(minutes=1))  # type: ignore[arg-type]
     # THEN the all clear goes (once) with the next delivery, and the sweep found nothing more to settle
     assert report.all_clears == 0
@@ -101,9 +115,9 @@ def test_the_log_hook_sends_the_all_clear_at_once_and_the_sweep_adds_nothing(
 def test_escalation_goes_only_when_the_dose_is_still_missed(
         db: SqliteStore, receivers: tuple[int, Inbox, str, Hooks]) -> None:
     port, inbox, _, _ = receivers
-    edith = recipient(display_name="Edith")
+    edith = recipient(display_name="Edith", timezone="UTC")
     db.put_recipient(edith)
-    db.put_medication(medication(edith.id, at=("08:00", "12:00"), start=date(2026, 11, 20)))
+    db.put_medication(medication(edith.id, at=("08:00", "12:00"), start=START))
     db.put_contact(Contact(id=new_id("con"), recipient_id=edith.id, name="Ann", channel="email",
                            address="ann@example.org", escalate_after_minutes=30, created_at=T0))
     db.put_contact(Contact(id=new_id("con"), recipient_id=edith.id, name="Carl", channel="email",
@@ -152,7 +166,7 @@ def test_refill_warning_goes_once_when_the_count_falls_to_the_threshold(
     # WHEN two doses are taken (6 -> 5 -> 4)
     for i, dose in enumerate(doses[:2]):
         at = dose.scheduled_utc + timedelta(minutes=1)
-        after_dose_logged(db, edith, med, log_dose(db, edith, med, dose, at, LogSource.VOICE), at)
+        after_dose_logged(db, edith, med, log_dose(db, edith, med, dose, at, LogSource.VOICE), at)  # type: ignore[arg-type]
         run_sweep(db, channels, at + timedelta(minutes=1 + i))  # type: ignore[arg-type]
     # THEN one warning went to each contact
     assert [m["Subject"] for m in inbox.to("ann@example.org")] == ["Edith: refill needed soon"]

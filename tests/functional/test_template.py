@@ -8,6 +8,9 @@ the template and the code drift apart.
 from __future__ import annotations
 
 import copy
+import importlib.util
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +33,8 @@ PARAMETERS = {
     "SesFromAddress": "alerts@example.org",
 }
 FUNCTIONS = {"SkillFunction": "SkillRole", "SweepFunction": "SweepRole", "WebFunction": "WebRole"}
+NEW_ACCOUNT_CONCURRENCY = 1000  # the quota an account has once raised (a brand-new one has 10)
+LAMBDA_UNRESERVED_MINIMUM = 100  # Lambda keeps 100 unreserved in a raised account
 
 
 class NoManagedPolicies:
@@ -105,15 +110,28 @@ def test_table_survives_mistakes(template: dict[str, Any]) -> None:
     assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
 
 
-def test_sam_translator_produces_the_three_functions_on_arm64(transformed: dict[str, Any]) -> None:
-    # GIVEN the template transformed offline by the SAM translator
-    functions = resources_of_type(transformed, "AWS::Lambda::Function")
+def load_build_script() -> Any:
+    """scripts/build_lambda.py as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("build_lambda", ROOT / "scripts" / "build_lambda.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
 
-    # THEN there are the three functions, each on Python 3.12 on arm64 with its own role and log group
+
+def test_sam_translator_produces_the_three_functions_on_arm64(transformed: dict[str, Any]) -> None:
+    # GIVEN the template transformed offline by the SAM translator, and the Python the build compiles for
+    functions = resources_of_type(transformed, "AWS::Lambda::Function")
+    runtime = f"python{load_build_script().LAMBDA_PYTHON}"
+
+    # THEN there are the three functions, each on the Python the artefact's .pyc files are written for,
+    # on arm64, with its own role and log group
     assert set(functions) == set(FUNCTIONS)
+    assert runtime == "python3.12"
     for name, function in functions.items():
         properties = function["Properties"]
-        assert properties["Runtime"] == "python3.12"
+        assert properties["Runtime"] == runtime
         assert properties["Architectures"] == ["arm64"]
         assert properties["Role"] == {"Fn::GetAtt": [FUNCTIONS[name], "Arn"]}
         assert properties["LoggingConfig"]["LogGroup"] == {"Ref": name.replace("Function", "LogGroup")}
@@ -121,6 +139,65 @@ def test_sam_translator_produces_the_three_functions_on_arm64(transformed: dict[
     sweep = functions["SweepFunction"]["Properties"]
     assert sweep["ReservedConcurrentExecutions"] == {
         "Fn::If": ["ReservesSweepConcurrency", {"Ref": "SweepReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
+def test_the_skill_keeps_its_concurrency_and_the_web_is_capped(
+        template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    # GIVEN the functions after the transform and the template's parameters
+    functions = resources_of_type(transformed, "AWS::Lambda::Function")
+    parameters = template["Parameters"]
+
+    # THEN the skill and the web app each reserve concurrency from a parameter, which 0 turns off (for an
+    # account still on the new-account quota of 10, where Lambda lets nothing be reserved)
+    for name in ("Skill", "Web"):
+        reserved = functions[f"{name}Function"]["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved == {"Fn::If": [f"Reserves{name}Concurrency", {"Ref": f"{name}ReservedConcurrency"},
+                                       {"Ref": "AWS::NoValue"}]}
+        condition = transformed["Conditions"][f"Reserves{name}Concurrency"]
+        assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": f"{name}ReservedConcurrency"}, 0]}]}
+        assert parameters[f"{name}ReservedConcurrency"]["MinValue"] == 0
+    # AND by default the skill is guaranteed more than the web may take, and all three fit a raised account
+    defaults = {name: parameters[f"{name}ReservedConcurrency"]["Default"] for name in ("Skill", "Web", "Sweep")}
+    assert defaults["Skill"] > defaults["Web"] > 0 and defaults["Sweep"] == 1
+    assert sum(defaults.values()) <= NEW_ACCOUNT_CONCURRENCY - LAMBDA_UNRESERVED_MINIMUM
+
+
+def test_every_function_has_a_throttle_alarm(template: dict[str, Any]) -> None:
+    # GIVEN the alarms on Lambda's Throttles metric
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    throttles = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "Throttles"]
+
+    # THEN each function has one, raised by a single throttled invocation and sent to the alarm topic
+    assert sorted(str(p["Dimensions"]) for p in throttles) == sorted(
+        str([{"Name": "FunctionName", "Value": {"Ref": f}}]) for f in FUNCTIONS)
+    for properties in throttles:
+        assert properties["Namespace"] == "AWS/Lambda"
+        assert properties["Statistic"] == "Sum"
+        assert properties["Threshold"] == 1
+        assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert properties["TreatMissingData"] == "notBreaching"
+        assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_http_api_logs_each_request_without_health_data_or_secrets(transformed: dict[str, Any]) -> None:
+    # GIVEN the HTTP API's stage after the transform
+    [stage] = resources_of_type(transformed, "AWS::ApiGatewayV2::Stage").values()
+    settings_ = stage["Properties"]["AccessLogSettings"]
+
+    # THEN access logs go to their own log group, kept as long as the functions' logs
+    assert settings_["DestinationArn"] == {"Fn::GetAtt": ["WebAccessLogGroup", "Arn"]}
+    group = transformed["Resources"]["WebAccessLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+    # AND each line is JSON with the request id (to find the function's log line), status and latency
+    fields = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "x", settings_["Format"]))
+    assert {"requestId", "status", "latencyMs", "method"} <= set(fields)
+    # AND nothing that can carry health data or a secret: no path (invitations and feeds carry tokens in
+    # it), no query string, no body, no headers or cookies, no authorizer claims
+    variables = set(re.findall(r"\$context\.([A-Za-z.]+)", settings_["Format"]))
+    assert variables <= {
+        "requestId", "requestTime", "identity.sourceIp", "httpMethod", "protocol", "status", "responseLength",
+        "responseLatency", "integrationLatency", "integrationErrorMessage",
     }
 
 
@@ -255,6 +332,6 @@ def test_log_groups_keep_logs_for_a_bounded_time(template: dict[str, Any]) -> No
     # GIVEN the log groups
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
 
-    # THEN there is one per function, each with the retention parameter
-    assert set(groups) == {f.replace("Function", "LogGroup") for f in FUNCTIONS}
+    # THEN there is one per function and one for the HTTP API's access log, each with the retention parameter
+    assert set(groups) == {f.replace("Function", "LogGroup") for f in FUNCTIONS} | {"WebAccessLogGroup"}
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"} for g in groups.values())

@@ -119,9 +119,11 @@ def test_i_have_taken_my_pills_logs_every_dose_due_now(
     assert said.text.startswith("You've already taken everything that was due.")
 
 
-def test_as_needed_medicine_taken_too_soon_is_refused_with_the_carers_limit(
+@pytest.mark.parametrize("store", ["sqlite", "moto", "dynamodb_local"], indirect=True)  # as-needed: transactions
+def test_as_needed_medicine_taken_too_soon_is_recorded_and_becomes_a_safety_moment(
         store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
-    schedule = Schedule(as_needed=True, min_interval_minutes=240, max_per_day=8)
+    schedule = Schedule(as_needed=True, min_interval_minutes=240, max_per_day=8,
+                        start=MORNING.date() - timedelta(days=7))  # relative to the skill's clock, not today
     store.put_medication(medication(edith.id, "Paracetamol", schedule=schedule, dose_text=""))
     speaker = linked(store, edith)
     clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
@@ -130,11 +132,13 @@ def test_as_needed_medicine_taken_too_soon_is_refused_with_the_carers_limit(
     # WHEN she says she took more an hour later
     clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
     said = talk(skill, speaker, clock).intent("LogDoseIntent", medication="paracetamol")
-    # THEN it is not logged, and she hears the limit her carer set (no advice of our own)
-    assert said.text == ("It's too soon for more Paracetamol. The limit your carer set is 4 hours between "
-                         "doses, so the next one can be at 2 this afternoon.")
+    # THEN the truth is recorded, she hears the limit her carer set and where to get help (no advice of our
+    # own), and a safety event is kept for the carer
+    assert "noted" in said.text and "4 hours" in said.text and "NHS 111" in said.text
     logged = store.list_doses(edith.id, MORNING - timedelta(hours=9), MORNING + timedelta(hours=16))
-    assert [d.quantity for d in logged] == [2]
+    assert [d.quantity for d in logged] == [2, 1]
+    events = store.list_events(edith.id, MORNING - timedelta(days=1), MORNING + timedelta(days=1))
+    assert [e.kind.value for e in events] == ["over_limit"]
 
 
 def test_skipping_a_dose_records_it_as_skipped(

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from skill.accounts.passwords import hash_password
 from skill.domain.accounts import Role, User
 from skill.domain.models import Medication, Recipient, new_id
-from skill.doses import plan_medication
 from skill.store.sqlite import SqliteStore
+from skill.usecases.planning import plan_medication
 from skill.web.app import WebConfig, create_app
 from tests.factories import medication, recipient
 

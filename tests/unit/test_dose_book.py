@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from skill.domain.models import Dose, DoseStatus, LogSource, Schedule
-from skill.doses import choose_dose_to_log, expected_doses, log_status, merge_doses
+from skill.domain.models import Dose, DoseStatus, LogSource
+from skill.domain.times_of_day import TimeOfDay
+from skill.doses import (
+    PickKind,
+    expected_doses,
+    log_status,
+    merge_doses,
+    pick_for_clock_time,
+    pick_for_medicine,
+    pick_for_time_of_day,
+)
 from tests.factories import medication, recipient
 
 EDITH = recipient(timezone="Europe/London")
@@ -22,35 +31,67 @@ def taken(dose: Dose, at: datetime) -> Dose:
     return replace(dose, status=DoseStatus.TAKEN, logged_at=at, source=LogSource.VOICE)
 
 
-def test_the_earliest_due_dose_is_logged_first() -> None:
+def at(hours: float) -> datetime:
+    return DAY + timedelta(hours=hours)
+
+
+def test_the_due_dose_nearest_now_is_meant_and_an_earlier_open_one_is_named_back() -> None:
+    # GIVEN the 08:00 and 09:00 doses open, WHEN "I took my metformin" at 09:30
+    pick = pick_for_medicine(MET, today(), at(9.5))
+    # THEN the 09:00 dose is meant, and 08:00 is asked about rather than taken silently
+    assert pick.kind is PickKind.LOG and [d.scheduled_utc.hour for d in pick.doses] == [9]
+    assert [d.scheduled_utc.hour for d in pick.earlier_open] == [8]
+
+
+def test_the_evening_report_never_takes_the_forgotten_morning_dose() -> None:
+    # GIVEN only the morning doses forgotten, WHEN "I took my metformin" at 20:05
+    pick = pick_for_medicine(MET, today(), at(20 + 5 / 60))
+    assert [d.scheduled_utc.hour for d in pick.doses] == [20]
+    assert {d.scheduled_utc.hour for d in pick.earlier_open} == {8, 9}
+
+
+def test_a_repeat_report_after_the_latest_log_is_already_taken() -> None:
     doses = today()
-    target = choose_dose_to_log(EDITH, MET, doses, DAY + timedelta(hours=9, minutes=30))
-    assert target.dose is not None and target.dose.scheduled_utc.hour == 8
+    doses[2] = taken(doses[2], at(20.1))
+    pick = pick_for_medicine(MET, doses, at(20.5))
+    assert pick.kind is PickKind.ALREADY and pick.already[0].scheduled_utc.hour == 20
+    assert {d.scheduled_utc.hour for d in pick.earlier_open} == {8, 9}
 
 
-def test_a_second_log_right_after_the_first_is_already_taken_not_the_next_dose() -> None:
-    # GIVEN the 08:00 dose taken at 08:05, and another due at 09:00
+def test_an_early_log_right_after_another_means_already() -> None:
     doses = today()
-    doses[0] = taken(doses[0], DAY + timedelta(hours=8, minutes=5))
-    # WHEN "I took my metformin" is heard again at 08:10
-    target = choose_dose_to_log(EDITH, MET, doses, DAY + timedelta(hours=8, minutes=10))
-    # THEN nothing is logged: the person is told it was already taken at 08:05
-    assert target.dose is None and target.reason == "already_logged"
-    assert target.last_logged is not None and target.last_logged.logged_at == DAY + timedelta(hours=8, minutes=5)
+    doses[0] = taken(doses[0], at(8.1))
+    pick = pick_for_medicine(MET, doses, at(8 + 10 / 60))
+    assert pick.kind is PickKind.ALREADY and pick.already[0].scheduled_utc.hour == 8
 
 
-def test_an_overdue_dose_is_still_logged_after_a_recent_log() -> None:
+def test_a_dose_long_before_it_is_due_needs_confirming() -> None:
+    pick = pick_for_medicine(MET, today(), at(5))
+    assert pick.kind is PickKind.CONFIRM_EARLY and pick.doses[0].scheduled_utc.hour == 8
+
+
+def test_last_nights_dose_reported_after_midnight_is_the_one_meant() -> None:
+    statin = medication(EDITH.id, "Atorvastatin", at=("22:00",))
+    doses = expected_doses(EDITH, statin, DAY, DAY + timedelta(days=2))
+    pick = pick_for_medicine(statin, doses, at(24.5))
+    assert pick.kind is PickKind.LOG and pick.doses[0].scheduled_utc == at(22)
+
+
+def test_a_time_of_day_means_exactly_that_slots_doses() -> None:
+    ram = medication(EDITH.id, "Ramipril", at=("08:00", "20:00"))
+    doses = merge_doses(EDITH, [MET, ram], [], DAY, DAY + timedelta(days=1))
+    morning = pick_for_time_of_day(doses, TimeOfDay.MORNING, at(20.1), DAY.date())
+    assert morning.kind is PickKind.LOG and {d.scheduled_utc.hour for d in morning.doses} == {8, 9}
+    evening = pick_for_time_of_day(doses, TimeOfDay.EVENING, at(8.2), DAY.date())
+    assert evening.kind is PickKind.CONFIRM_EARLY and {d.medication_name for d in evening.doses} == {
+        "Metformin", "Ramipril"}
+    assert pick_for_time_of_day(doses, TimeOfDay.AFTERNOON, at(15), DAY.date()).kind is PickKind.NO_SUCH_TIME
+
+
+def test_an_hour_without_am_or_pm_means_the_nearest_due_one() -> None:
     doses = today()
-    doses[0] = taken(doses[0], DAY + timedelta(hours=8, minutes=5))
-    target = choose_dose_to_log(EDITH, MET, doses, DAY + timedelta(hours=9, minutes=10))
-    assert target.dose is not None and target.dose.scheduled_utc.hour == 9
-
-
-def test_a_dose_can_be_logged_a_little_early_but_not_hours_early() -> None:
-    doses = today()[2:]  # only the 20:00 dose
-    assert choose_dose_to_log(EDITH, MET, doses, DAY + timedelta(hours=19)).dose is not None
-    early = choose_dose_to_log(EDITH, MET, doses, DAY + timedelta(hours=15))
-    assert early.dose is None and early.reason == "too_early"
+    assert pick_for_clock_time(doses, time(8, 0), at(20.2)).doses[0].scheduled_utc.hour == 20
+    assert pick_for_clock_time(doses, time(8, 0), at(13)).doses[0].scheduled_utc.hour == 8
 
 
 def test_late_and_missed_doses_log_as_taken_late() -> None:
@@ -60,21 +101,6 @@ def test_late_and_missed_doses_log_as_taken_late() -> None:
     missed = replace(dose, status=DoseStatus.MISSED)
     assert log_status(EDITH, missed, dose.scheduled_utc, skip=False) is DoseStatus.TAKEN_LATE
     assert log_status(EDITH, dose, dose.scheduled_utc, skip=True) is DoseStatus.SKIPPED
-
-
-def test_as_needed_respects_interval_and_daily_maximum() -> None:
-    para = medication(EDITH.id, "Paracetamol", schedule=Schedule(as_needed=True, min_interval_minutes=240,
-                                                                 max_per_day=2, start=date(2026, 1, 1)))
-    first = choose_dose_to_log(EDITH, para, [], DAY + timedelta(hours=7))
-    assert first.dose is not None
-    done = [taken(first.dose, DAY + timedelta(hours=7))]
-    soon = choose_dose_to_log(EDITH, para, done, DAY + timedelta(hours=9))
-    assert soon.dose is None and soon.reason == "as_needed_too_soon"
-    assert soon.next_allowed_at == DAY + timedelta(hours=11)
-    second = choose_dose_to_log(EDITH, para, done, DAY + timedelta(hours=11))
-    assert second.dose is not None
-    done.append(taken(second.dose, DAY + timedelta(hours=11)))
-    assert choose_dose_to_log(EDITH, para, done, DAY + timedelta(hours=16)).reason == "as_needed_daily_max"
 
 
 def test_merge_prefers_stored_doses_and_keeps_time_order() -> None:

@@ -14,6 +14,7 @@ from skill.notify.addresses import check_email, check_phone, parse_minutes
 from skill.notify.policy import missed_alerts, release_time, retry_at
 from skill.notify.smtp import SmtpSettings
 from skill.notify.webhook import check_webhook_url, sign, verify
+from skill.notify.webhook_targets import AllowList
 from tests.factories import recipient
 
 NOW = datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
@@ -71,11 +72,13 @@ def test_webhook_signature_verifies_and_refuses_tampering_and_replays() -> None:
     assert not verify(b"k", headers, body, now=2000)
 
 
-@pytest.mark.parametrize("url", ["http://example.org/x", "ftp://h/x", "https://u:p@h/x", "nonsense"])
-def test_webhook_urls_must_be_https_except_loopback(url: str) -> None:
+@pytest.mark.parametrize("url", ["http://example.org/x", "ftp://h/x", "https://u:p@h/x", "nonsense",
+                                 "http://127.0.0.1:8080/x"])
+def test_webhook_urls_must_be_public_https_unless_the_operator_allows_the_host(url: str) -> None:
     with pytest.raises(ValidationError):
-        check_webhook_url(url)
-    assert check_webhook_url("http://127.0.0.1:8080/x") == "http://127.0.0.1:8080/x"
+        check_webhook_url(url, AllowList())
+    allowed = AllowList.parse("127.0.0.1")
+    assert check_webhook_url("http://127.0.0.1:8080/x", allowed) == "http://127.0.0.1:8080/x"
 
 
 def test_addresses_and_durations() -> None:

@@ -16,9 +16,11 @@ from skill.alexa.handlers.base import Handler, number_slot, resolved_values, slo
 from skill.alexa.reply import reply
 from skill.alexa.speech import medicine, time_of_day
 from skill.alexa.turn import Turn
+from skill.domain.actors import Actor
 from skill.domain.errors import ValidationError
 from skill.domain.models import Medication, Schedule, new_id
-from skill.doses import plan_medication
+from skill.usecases.care_plan import add_medication
+from skill.usecases.errors import Invalid
 
 # AMAZON.TIME also resolves "in the morning" and friends to these codes.
 _PARTS_OF_DAY = {"MO": time(8), "AF": time(13), "EV": time(18), "NI": time(21)}
@@ -58,8 +60,6 @@ class AddMedicationHandler(Handler):
         if name is None or at is None:
             return reply(handler_input, "Sorry, I didn't get the medicine's name and time. Please try again.",
                          end=True)
-        if any(m.name.casefold() == name.casefold() for m in turn.medications):
-            return reply(handler_input, f"{name} is already on your list, so I haven't added it again.", end=True)
         amount = number_slot(handler_input, "doseAmount")
         unit = slot_name(handler_input, "doseUnit") or ""
         dose_text = f"{amount} {unit}".strip() if amount is not None else ""
@@ -69,8 +69,10 @@ class AddMedicationHandler(Handler):
                                     dose_text=dose_text)
         except ValidationError:
             return reply(handler_input, "Sorry, I couldn't add that medicine. Please try again.", end=True)
-        self.deps.store.put_medication(medication)
-        plan_medication(self.deps.store, turn.recipient, medication, turn.now)
+        try:
+            medication = add_medication(self.deps.store, Actor.person(turn.recipient.id), turn.now, medication)
+        except Invalid:
+            return reply(handler_input, f"{name} is already on your list, so I haven't added it again.", end=True)
         said = medicine(medication.name, dose_text, turn.speech_locale)
         daily = time_of_day(datetime.combine(turn.local_now.date(), at), turn.speech_locale)
         return reply(handler_input, f"I've added {said}, every day at {daily}.", end=True)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.alexa.speech import ssml
+from skill.observability import get_logger
 
-logger = logging.getLogger("dosekeeper.alexa")
+logger = get_logger(__name__)
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
@@ -11,20 +9,11 @@ from skill.alexa import answers
 from skill.alexa.handlers.medicine import MedicineHandler
 from skill.alexa.reminders import reminder_key, reminders_of, wanted_reminders
 from skill.alexa.reply import reply
-from skill.alexa.speech import join
 from skill.alexa.turn import Deps, Turn, reminders_granted
-from skill.domain.models import Dose, LogSource, Medication
-from skill.doses import choose_dose_to_log, log_dose
-from skill.store.core import LogOutcome
-
-
-def record(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication, dose: Dose,
-           skip: bool = False) -> LogOutcome:
-    """Log through the dose book, then (best effort) stop today's follow-up reminder nagging."""
-    outcome = log_dose(deps.store, turn.recipient, medication, dose, turn.now, LogSource.VOICE, skip=skip)
-    if outcome.applied and not medication.schedule.as_needed:
-        quiet_followup(handler_input, deps, turn, medication, dose)
-    return outcome
+from skill.domain.actors import Actor
+from skill.domain.models import Dose, Medication
+from skill.usecases.dose_log import LogResult, log_medicine, log_time_of_day
+from skill.usecases.dose_log import log_doses as use_case_log_doses
 
 
 def quiet_followup(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication,
@@ -41,62 +30,42 @@ def quiet_followup(handler_input: HandlerInput, deps: Deps, turn: Turn, medicati
         reminders.skip_followup_today(want, token)
 
 
+def actor_of(turn: Turn) -> Actor:
+    return Actor.person(turn.recipient.id)
+
+
+def quiet_followups(handler_input: HandlerInput, deps: Deps, turn: Turn, result: LogResult) -> None:
+    """Best effort: a logged scheduled dose needs no follow-up reminder nagging today."""
+    for item in result.logged:
+        if not item.medication.schedule.as_needed:
+            quiet_followup(handler_input, deps, turn, item.medication, item.dose)
+
+
+def say_result(handler_input: HandlerInput, deps: Deps, turn: Turn, result: LogResult, skip: bool = False,
+               everything: bool = False) -> Response:
+    quiet_followups(handler_input, deps, turn, result)
+    return reply(handler_input, answers.log_result_sentence(turn, result, skip, everything), end=True)
+
+
 def log_medication(handler_input: HandlerInput, deps: Deps, turn: Turn, medication: Medication,
                    count: int | None = None, skip: bool = False) -> Response:
-    chosen = medication
-    if count is not None and medication.schedule.as_needed and 1 <= count <= 20:
-        chosen = replace(medication, pills_per_dose=count)  # "I took two paracetamol"
-    # Scheduled medicines: today's doses only (yesterday's missed dose is history, not today's pill);
-    # as-needed ones look back 24 hours for the carer's minimum interval.
-    doses = turn.recent_doses() if medication.schedule.as_needed else turn.doses_today()
-    target = choose_dose_to_log(turn.recipient, chosen, doses, turn.now)
-    if target.dose is None:
-        return reply(handler_input, answers.refused_sentence(turn, medication, target), end=True)
-    outcome = record(handler_input, deps, turn, medication, target.dose, skip=skip)
-    return reply(handler_input, answers.logged_sentence(turn, medication, outcome, skip), end=True)
+    result = log_medicine(deps.store, actor_of(turn), turn.now, turn.recipient.id, medication.id, count=count,
+                          skip=skip, view=turn.view, covered_from=turn.view_since())
+    return say_result(handler_input, deps, turn, result, skip)
 
 
 def log_everything_due(handler_input: HandlerInput, deps: Deps, turn: Turn) -> Response:
     """ "I've taken my pills": every scheduled dose due now (or due soon) is logged, each once."""
-    logged: list[str] = []
-    already: list[str] = []
-    doses = turn.doses_today()
-    for med in turn.medications:
-        if med.schedule.as_needed:
-            continue
-        target = choose_dose_to_log(turn.recipient, med, doses, turn.now)
-        if target.dose is None or not answers.due_soon(turn, target.dose):
-            continue
-        outcome = record(handler_input, deps, turn, med, target.dose)
-        (logged if outcome.applied else already).append(med.name)
-    if logged:
-        return reply(handler_input, f"Thanks, I've noted your {join(logged)}.", end=True)
-    taken_today = [d for d in turn.doses_today() if d.status.is_taken]
-    if taken_today or already:
-        return reply(handler_input, "You've already taken everything that was due. "
-                     + answers.next_dose_sentence(turn), end=True)
-    return reply(handler_input, "Nothing is due right now. " + answers.next_dose_sentence(turn), end=True)
+    result = log_time_of_day(deps.store, actor_of(turn), turn.now, turn.recipient.id, view=turn.view,
+                             covered_from=turn.view_since())
+    return say_result(handler_input, deps, turn, result, everything=True)
 
 
 def log_doses(handler_input: HandlerInput, deps: Deps, turn: Turn, dose_ids: list[str]) -> Response:
     """ "Yes" to "Have you taken it?": exactly the doses that question was about."""
-    logged: list[str] = []
-    by_id = {d.id: d for d in turn.doses_today()}
-    for dose_id in dose_ids:
-        dose = by_id.get(dose_id)
-        med = turn.voice.view.medication(dose.medication_id) if dose and turn.voice else None
-        if dose is None or med is None:
-            continue
-        outcome = record(handler_input, deps, turn, med, dose)
-        if outcome.applied:
-            logged.append(med.name)
-        else:
-            return reply(handler_input, answers.already_sentence(turn, outcome.dose), end=True)
-    if not logged:
-        return reply(handler_input, "There's nothing to note right now. " + answers.next_dose_sentence(turn),
-                     end=True)
-    return reply(handler_input, f"Thanks, I've noted your {join(logged)}. " + answers.next_dose_sentence(turn),
-                 end=True)
+    result = use_case_log_doses(deps.store, actor_of(turn), turn.now, turn.recipient.id, dose_ids,
+                                view=turn.view, covered_from=turn.view_since())
+    return say_result(handler_input, deps, turn, result)
 
 
 class LogDoseHandler(MedicineHandler):

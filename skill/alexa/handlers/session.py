@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.alexa.handlers.base import Handler
 from skill.alexa.handlers.launch import sync_reminders
 from skill.alexa.turn import Turn
+from skill.observability import get_logger
 
-logger = logging.getLogger("dosekeeper.alexa")
+logger = get_logger(__name__)
 
 
 class SessionEndedHandler(Handler):

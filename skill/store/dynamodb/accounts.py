@@ -6,6 +6,7 @@ Item types (each a single conditional write; dynalite has no transactions):
     email pointer   PK=EMAIL#<email>    SK=EMAIL       (written first, attribute_not_exists: emails are unique)
     access token    PK=TOKEN#<hash>     SK=TOKEN       GSI2: TOKENS#<uid> / <created>#<hash>
     invitation      PK=INVITE#<hash>    SK=INVITE      TTL expires_at
+    password reset  PK=RESET#<hash>     SK=RESET       TTL expires_at
     audit entry     PK=AUDIT#<rid>      SK=<when>#<id>
 
 Audit entries live in their own partition, not under REC#<rid>, so the voice turn's single read of a
@@ -19,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, PasswordReset, User
 from skill.domain.errors import ConflictError
 from skill.store import accounts_codec as codec
 from skill.store.accounts import AccountStore
@@ -28,6 +29,11 @@ from skill.store.dynamodb.base import DynamoBase
 from skill.store.dynamodb.table import from_item, to_item, to_value
 
 INVITATION_KEEP = timedelta(days=30)  # used or expired invitations linger this long before TTL removes them
+RESET_KEEP = timedelta(days=1)  # likewise reset links
+
+
+def _reset_key(token_hash: str) -> dict[str, Any]:
+    return to_item({"PK": f"RESET#{token_hash}", "SK": "RESET"})
 
 
 def _user_key(user_id: str) -> dict[str, Any]:
@@ -92,6 +98,10 @@ class DynamoAccounts(DynamoBase, AccountStore):
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self._update_user(user_id, "SET password_hash = :h", {":h": password_hash})
+
+    def end_sessions(self, user_id: str) -> int | None:
+        values = self._update_user(user_id, "ADD session_version :one", {":one": 1})
+        return int(values["session_version"]) if values is not None else None
 
     def link_recipient(self, user_id: str, recipient_id: str) -> bool:
         return self._update_user(user_id, "ADD recipient_ids :r", {":r": {recipient_id}}) is not None
@@ -171,6 +181,31 @@ class DynamoAccounts(DynamoBase, AccountStore):
                 return None
             raise
         return codec.invitation_from_dict(from_item(response["Attributes"]))
+
+    # -- password resets ---------------------------------------------------------------------------
+    def put_password_reset(self, reset: PasswordReset) -> None:
+        item: dict[str, Any] = {"PK": f"RESET#{reset.token_hash}", "SK": "RESET", "type": "password_reset",
+                                **codec.reset_to_dict(reset),
+                                "expires_at": int((reset.expires_at + RESET_KEEP).timestamp())}
+        self.client.put_item(TableName=self.table.table_name, Item=to_item(item),
+                             ConditionExpression="attribute_not_exists(PK)")
+
+    def get_password_reset(self, token_hash: str) -> PasswordReset | None:
+        item = self.client.get_item(TableName=self.table.table_name, Key=_reset_key(token_hash),
+                                    ConsistentRead=True).get("Item")
+        return codec.reset_from_dict(from_item(item)) if item else None
+
+    def claim_password_reset(self, token_hash: str, now: datetime) -> PasswordReset | None:
+        try:
+            response = self.client.update_item(
+                TableName=self.table.table_name, Key=_reset_key(token_hash), UpdateExpression="SET used_at = :now",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires > :now",
+                ExpressionAttributeValues={":now": to_value(utc_text(now))}, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return None
+            raise
+        return codec.reset_from_dict(from_item(response["Attributes"]))
 
     # -- audit log ----------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:

@@ -8,14 +8,18 @@ Item types (beside the core's, see table.py):
                      TTL expires_at once closed (sent, failed, cancelled)
     missed dose      the core's dose item, plus while watched
                      GSI2: MISSED#<shard> / <missed utc>#<rid>#<dose>
-                     and `pending_alerts` (its alerts, until they are written as outbox rows)
     sweep checkpoint PK=SWEEP  SK=CHECKPOINT
 
-Without transactions (dynalite, used in tests, has none), "marked missed and its alerts recorded in one
-conditional write" is done by writing the alerts INTO the dose item by the same conditional update that
-marks it missed. Fanning them out into outbox rows comes next, with put-if-absent on the deduplication key,
-and is repeated by any later sweep that still finds `pending_alerts` on a watched dose: a crash in between
-loses nothing, and repeating it doubles nothing.
+Marking a dose missed and recording its alerts is one TransactWriteItems: the dose's conditional status
+change (pending -> missed, which also starts the watch) and one put-if-absent per outbox row. Either all
+happen or none, so there is nothing to repair afterwards; a sweep that loses the race writes nothing.
+An outbox row that already exists (the same key recorded earlier) would cancel the transaction, so the
+transaction is repeated without it: recording a key twice stays a no-op, never a second alert.
+(Releases before this one kept the alerts inside the dose item as `pending_alerts` until fanned out;
+`watched_doses` still fans out any such item it meets, once, so an upgrade loses no alert.)
+
+Why not one item holding all of a dose's alerts: each row is claimed, retried and closed on its own, and
+the due-alert index orders rows by their own next attempt; a transaction keeps both without a repair step.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from skill.domain.models import Contact, Dose
 from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
-from skill.store.dynamodb.base import DynamoBase
+from skill.store.bad_rows import decode_each
+from skill.store.dynamodb.base import TRANSACT_MAX_ITEMS, DynamoBase
 from skill.store.dynamodb.core import dose_sk
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
 
@@ -70,6 +75,11 @@ def _outbox_item(item: OutboxItem, now: datetime) -> dict[str, Any]:
 
 def _row(values: dict[str, Any]) -> OutboxItem:
     return alert_codec.outbox_from_dict(json.loads(values["data"]))
+
+
+def _row_id(values: dict[str, Any]) -> str:
+    """An outbox row's key: dose id, kind and contact id (no health data)."""
+    return str(values.get("SK"))
 
 
 class DynamoAlerts(DynamoBase, AlertStore):
@@ -118,27 +128,46 @@ class DynamoAlerts(DynamoBase, AlertStore):
 
     def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
         missed_at = codec.utc_text(now)
-        marked = self._conditional(
-            operation="update_item", Key=self._dose_key(dose),
-            UpdateExpression="SET #s = :missed, missed_at = :at, pending_alerts = :alerts,"
-                             " GSI2PK = :wpk, GSI2SK = :wsk REMOVE GSI1PK, GSI1SK",
-            ConditionExpression="#s = :pending", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
+        update = {
+            "TableName": self.table.table_name, "Key": self._dose_key(dose),
+            "UpdateExpression": "SET #s = :missed, missed_at = :at, GSI2PK = :wpk, GSI2SK = :wsk"
+                                " REMOVE GSI1PK, GSI1SK",
+            "ConditionExpression": "#s = :pending", "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
                 ":missed": to_value("missed"), ":pending": to_value("pending"), ":at": to_value(missed_at),
-                ":alerts": to_value(json.dumps([alert_codec.outbox_to_dict(a) for a in alerts])),
                 ":wpk": to_value(f"MISSED#{_shard(dose.id)}"),
-                ":wsk": to_value(f"{missed_at}#{dose.recipient_id}#{dose.id}"),
-            })
-        if marked:
-            self._fan_out(dose, alerts, now)
-        return marked
+                ":wsk": to_value(f"{missed_at}#{dose.recipient_id}#{dose.id}")},
+        }
+        return self._write_with_alerts(update, alerts, now)
 
-    def _fan_out(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> None:
-        """Second step of recording: outbox rows (put-if-absent), then the dose forgets its copy."""
-        self._put_alerts(alerts, now)
-        self._conditional(operation="update_item", Key=self._dose_key(dose),
-                          UpdateExpression="REMOVE pending_alerts",
-                          ConditionExpression="attribute_exists(pending_alerts)")
+    def _write_with_alerts(self, update: dict[str, Any], alerts: Sequence[OutboxItem], now: datetime) -> bool:
+        """A conditional UpdateItem and its alerts' outbox rows, all or nothing: True when it applied.
+
+        No alerts: one UpdateItem. Otherwise one TransactWriteItems (repeated without any row that turns
+        out to exist already, and after a conflict with another transaction in flight).
+        """
+        if not alerts:
+            return self._conditional(operation="update_item", **{k: v for k, v in update.items() if k != "TableName"})
+        if len(alerts) >= TRANSACT_MAX_ITEMS:
+            raise ValueError(f"{len(alerts)} alerts for one dose: a transaction holds {TRANSACT_MAX_ITEMS - 1}")
+        rows = list(alerts)
+        attempt = 0
+        while True:
+            cancelled = self.transact([{"Update": update}, *(
+                {"Put": {"TableName": self.table.table_name, "Item": to_item(_outbox_item(a, now)),
+                         "ConditionExpression": "attribute_not_exists(PK)"}} for a in rows)])
+            if cancelled is None:
+                return True
+            if cancelled[0].failed_condition:  # not ours to change (another sweep, a log): nothing written
+                return False
+            present = {a.key for a, why in zip(rows, cancelled[1:], strict=True) if why.failed_condition}
+            if present:
+                rows = [a for a in rows if a.key not in present]
+                if not rows:
+                    return self._write_with_alerts(update, [], now)
+                continue
+            self.backoff(attempt)
+            attempt += 1
 
     def _watched_items(self) -> Iterator[dict[str, Any]]:
         for shard in range(SHARDS):
@@ -147,23 +176,30 @@ class DynamoAlerts(DynamoBase, AlertStore):
                 ExpressionAttributeValues={":p": to_value(f"MISSED#{shard}")})
 
     def watched_doses(self, limit: int = 1000) -> list[WatchedDose]:
-        found: list[WatchedDose] = []
-        for values in self._watched_items():
-            dose = codec.dose_from_dict(values)
-            if "pending_alerts" in values:  # a sweep stopped between marking and fanning out
-                recorded = [alert_codec.outbox_from_dict(d) for d in json.loads(values["pending_alerts"])]
-                self._fan_out(dose, recorded, codec.parse_utc(values["missed_at"]))
-            found.append(WatchedDose(dose=dose, missed_at=codec.parse_utc(values["missed_at"])))
+        items = list(self._watched_items())
+        for values in items:
+            if "pending_alerts" in values:
+                self._fan_out_legacy(values)
+        found = decode_each(items, lambda v: WatchedDose(dose=codec.dose_from_dict(v),
+                                                          missed_at=codec.parse_utc(v["missed_at"])),
+                            lambda v: str(v.get("SK")), "watched dose")
         found.sort(key=lambda w: w.missed_at)
         return found[:limit]
 
+    def _fan_out_legacy(self, values: dict[str, Any]) -> None:
+        """Upgrade path only: a dose an older release marked missed with its alerts kept inside it."""
+        recorded = [alert_codec.outbox_from_dict(d) for d in json.loads(values["pending_alerts"])]
+        self._put_alerts(recorded, codec.parse_utc(values["missed_at"]))
+        self._conditional(operation="update_item", Key=to_item({"PK": values["PK"], "SK": values["SK"]}),
+                          UpdateExpression="REMOVE pending_alerts",
+                          ConditionExpression="attribute_exists(pending_alerts)")
+
     def settle_watch(self, dose: Dose, alerts: Sequence[OutboxItem]) -> bool:
-        # Alerts first, then the watch ends: a crash in between repeats the (deduplicated) puts next time.
-        self._put_alerts(alerts, alerts[0].created_at if alerts else datetime.now().astimezone())
-        return self._conditional(
-            operation="update_item", Key=self._dose_key(dose), UpdateExpression="REMOVE GSI2PK, GSI2SK",
-            ConditionExpression="begins_with(GSI2PK, :m)",
-            ExpressionAttributeValues={":m": to_value("MISSED#")})
+        now = alerts[0].created_at if alerts else datetime.now().astimezone()
+        return self._write_with_alerts({
+            "TableName": self.table.table_name, "Key": self._dose_key(dose),
+            "UpdateExpression": "REMOVE GSI2PK, GSI2SK", "ConditionExpression": "begins_with(GSI2PK, :m)",
+            "ExpressionAttributeValues": {":m": to_value("MISSED#")}}, alerts, now)
 
     # -- the outbox ---------------------------------------------------------------------------------
     def _put_alerts(self, alerts: Sequence[OutboxItem], now: datetime) -> int:
@@ -183,9 +219,10 @@ class DynamoAlerts(DynamoBase, AlertStore):
         upper = codec.utc_text(now + timedelta(seconds=1))  # next_at <= now, at the stored 1 s resolution
         found: list[OutboxItem] = []
         for shard in range(SHARDS):
-            found.extend(_row(i) for i in self.table.query_all(
+            found.extend(decode_each(self.table.query_all(
                 IndexName="GSI2", KeyConditionExpression="GSI2PK = :p AND GSI2SK < :u", Limit=limit,
-                ExpressionAttributeValues={":p": to_value(f"OUTBOX#{shard}"), ":u": to_value(upper)}))
+                ExpressionAttributeValues={":p": to_value(f"OUTBOX#{shard}"), ":u": to_value(upper)}),
+                _row, _row_id, "outbox"))
         found.sort(key=lambda i: (i.next_attempt_at, i.key))
         return found[:limit]
 
@@ -227,13 +264,14 @@ class DynamoAlerts(DynamoBase, AlertStore):
 
     def list_alerts(self, recipient_id: str | None = None, limit: int = 200) -> list[OutboxItem]:
         if recipient_id is None:  # every recipient's history would need a Scan: list what is still open
-            items = [_row(i) for shard in range(SHARDS) for i in self.table.query_all(
+            rows = [i for shard in range(SHARDS) for i in self.table.query_all(
                 IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
                 ExpressionAttributeValues={":p": to_value(f"OUTBOX#{shard}")})]
         else:
-            items = [_row(i) for i in self.table.query_all(
+            rows = list(self.table.query_all(
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
                 ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
-                                           ":o": to_value(OUTBOX_PREFIX)})]
+                                           ":o": to_value(OUTBOX_PREFIX)}))
+        items = decode_each(rows, _row, _row_id, "outbox")
         items.sort(key=lambda i: (i.created_at, i.key), reverse=True)
         return items[:limit]

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import random
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from skill.domain.errors import ConflictError
 from skill.store import codec
-from skill.store.dynamodb.table import DynamoTable, rec_pk, to_value
+from skill.store.dynamodb.table import DynamoTable, from_item, rec_pk, to_value
 
 DOSE_PREFIX = "DOSE#"
+TRANSACT_ATTEMPTS = 10  # a lost race is retried this often before the caller is told (ConflictError)
+TRANSACT_MAX_ITEMS = 100  # DynamoDB's limit on one TransactWriteItems
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """Why one item of a cancelled transaction failed, and the item as it was (ALL_OLD), if asked for."""
+
+    code: str  # "None" for the items that were fine, "ConditionalCheckFailed", "TransactionConflict", ...
+    item: dict[str, Any] | None  # plain values; None when the item does not exist or was not returned
+
+    @property
+    def failed_condition(self) -> bool:
+        return self.code == "ConditionalCheckFailed"
 
 
 class DynamoBase:
@@ -25,6 +45,30 @@ class DynamoBase:
     def is_conditional_failure(self, exc: Exception) -> bool:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         return bool(code == "ConditionalCheckFailedException")
+
+    def transact(self, items: list[dict[str, Any]]) -> list[Cancelled] | None:
+        """One TransactWriteItems: None when it applied, else one `Cancelled` per item, in order.
+
+        botocore adds a ClientRequestToken, so its own retries of a request whose answer was lost do not
+        apply it twice (DynamoDB remembers the token for ten minutes).
+        """
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            response: dict[str, Any] = dict(exc.response)
+            reasons: list[dict[str, Any]] = response.get("CancellationReasons") or []
+            return [Cancelled(code=str(r.get("Code", "None")), item=from_item(r["Item"]) if r.get("Item") else None)
+                    for r in reasons] or [Cancelled(code="Unknown", item=None) for _ in items]
+        return None
+
+    @staticmethod
+    def backoff(attempt: int) -> None:
+        """Between retries of a lost race: a few milliseconds, jittered, so racers stop colliding."""
+        if attempt >= TRANSACT_ATTEMPTS - 1:
+            raise ConflictError("the store is busy with the same record; try again")
+        time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter, not a secret
 
     def recipient_partition(self, recipient_id: str, since: datetime) -> dict[str, list[dict[str, Any]]]:
         """The voice turn's one Query: a person's doses from `since` and every `~` item, grouped by type.

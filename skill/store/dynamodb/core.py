@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
 from skill.store import codec
+from skill.store.bad_rows import decode_each
 from skill.store.core import CoreStore, LogOutcome, RecipientView
-from skill.store.dynamodb.base import DOSE_PREFIX, DynamoBase
+from skill.store.dynamodb.base import DOSE_PREFIX, TRANSACT_ATTEMPTS, DynamoBase
 from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
 
 T = TypeVar("T")
@@ -235,27 +236,84 @@ class DynamoCore(DynamoBase, CoreStore):
     def record_dose(self, dose: Dose, status: DoseStatus, logged_at: datetime, source: LogSource,
                     pill_delta: int = 0) -> LogOutcome:
         logged = replace(dose, status=status, logged_at=logged_at, source=source)
+        if pill_delta:
+            return self._record_with_pills(logged, pill_delta)
+        update = self._dose_log_update(logged, "attribute_not_exists(PK) OR #st IN (:pending, :missed)")
+        return self._record_single(update, logged)
+
+    def _dose_log_update(self, logged: Dose, condition: str, seen: DoseStatus | None = None) -> dict[str, Any]:
+        """The dose's log as one Update (alone, or an item of a transaction), under `condition`."""
         values = {k: v for k, v in _dose_item(logged).items() if k not in ("PK", "SK")}
         names = {f"#a{i}": k for i, k in enumerate(values)}
         attr_values = {f":v{i}": to_value(v) for i, v in enumerate(values.values())}
-        attr_values.update({":pending": to_value("pending"), ":missed": to_value("missed")})
-        update = {
+        if ":pending" in condition:
+            attr_values.update({":pending": to_value("pending"), ":missed": to_value("missed")})
+        if seen is not None:
+            attr_values[":seen"] = to_value(seen.value)
+        return {
             "TableName": self.table.table_name,
-            "Key": to_item({"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose)}),
+            "Key": to_item({"PK": rec_pk(logged.recipient_id), "SK": dose_sk(logged)}),
             "UpdateExpression": "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
                                 + " REMOVE GSI1PK, GSI1SK",
-            "ConditionExpression": "attribute_not_exists(PK) OR #st IN (:pending, :missed)",
-            "ExpressionAttributeNames": {**names, "#st": "status"},
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {**names, **({"#st": "status"} if "#st" in condition else {})},
             "ExpressionAttributeValues": attr_values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        outcome = self._record_single(update, logged)
-        if outcome.applied and pill_delta:
-            # A second, separate write: the dose log is what must be exactly-once; a crash here can only
-            # leave the pill count one dose high, which the carer's next refill corrects.
-            pills = self.adjust_pill_count(logged.recipient_id, logged.medication_id, pill_delta)
-            outcome = replace(outcome, pills_left=pills)
-        return outcome
+
+    def _record_with_pills(self, logged: Dose, pill_delta: int) -> LogOutcome:
+        """The dose and the pill count in one transaction, conditioned on exactly the state read.
+
+        A transaction returns no values, so the dose's previous status and the pill count are read first
+        (one strongly consistent BatchGetItem) and the write is conditioned on them: `pills_left` is then
+        exactly what this write left, and the refill warning fires on exactly one log.
+        """
+        dose_key = to_item({"PK": rec_pk(logged.recipient_id), "SK": dose_sk(logged)})
+        med_key = to_item({"PK": rec_pk(logged.recipient_id), "SK": MED_PREFIX + logged.medication_id})
+        stored, med = self._read_two(dose_key, med_key)
+        for attempt in range(TRANSACT_ATTEMPTS):
+            if stored is not None and DoseStatus(stored["status"]).is_logged:
+                existing = _dose(stored)
+                return LogOutcome(applied=False, dose=existing, previous_status=existing.status)
+            seen_pills = med.get("pill_count") if med is not None else None
+            if seen_pills is None:  # pills not counted (or no such medication): the dose alone
+                update = self._dose_log_update(logged, "attribute_not_exists(PK) OR #st IN (:pending, :missed)")
+                return self._record_single(update, logged)
+            previous = DoseStatus(stored["status"]) if stored is not None else None
+            condition = "attribute_not_exists(PK)" if previous is None else "#st = :seen"
+            pills = max(int(seen_pills) + pill_delta, 0)
+            cancelled = self.transact([
+                {"Update": self._dose_log_update(logged, condition, previous)},
+                {"Update": {"TableName": self.table.table_name, "Key": med_key,
+                            "UpdateExpression": "SET pill_count = :new", "ConditionExpression": "pill_count = :seen",
+                            "ExpressionAttributeValues": {":new": to_value(pills), ":seen": to_value(seen_pills)},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            ])
+            if cancelled is None:
+                return LogOutcome(applied=True, dose=logged, previous_status=previous, pills_left=pills)
+            dose_reason, med_reason = cancelled[0], cancelled[1]
+            if dose_reason.failed_condition or med_reason.failed_condition:
+                # Someone wrote first: carry on from what the cancelled transaction returned, no read.
+                stored = dose_reason.item if dose_reason.failed_condition else stored
+                med = med_reason.item if med_reason.failed_condition else med
+            else:  # a conflict with a transaction in flight: read afresh
+                self.backoff(attempt)
+                stored, med = self._read_two(dose_key, med_key)
+        raise AssertionError("unreachable: backoff raises on the last attempt")
+
+    def _read_two(self, first: dict[str, Any], second: dict[str, Any]) -> tuple[dict[str, Any] | None,
+                                                                                  dict[str, Any] | None]:
+        """Two items in one strongly consistent BatchGetItem (None for a missing one)."""
+        keys, found = [first, second], list[dict[str, Any]]()
+        pending: dict[str, Any] = {self.table.table_name: {"Keys": keys, "ConsistentRead": True}}
+        while pending:
+            response = self.client.batch_get_item(RequestItems=pending)
+            found.extend(from_item(i) for i in response.get("Responses", {}).get(self.table.table_name, []))
+            pending = response.get("UnprocessedKeys") or {}
+        by_key = {(i["PK"], i["SK"]): i for i in found}
+        first_plain, second_plain = from_item(first), from_item(second)
+        return (by_key.get((first_plain["PK"], first_plain["SK"])),
+                by_key.get((second_plain["PK"], second_plain["SK"])))
 
     def _record_single(self, update: dict[str, Any], logged: Dose) -> LogOutcome:
         try:
@@ -275,10 +333,11 @@ class DynamoCore(DynamoBase, CoreStore):
     def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
         found: list[Dose] = []
         for bucket in hour_buckets(start, end):
-            found.extend(_dose(i) for i in self.table.query_all(
+            found.extend(decode_each(self.table.query_all(
                 IndexName="GSI1", KeyConditionExpression="GSI1PK = :b AND GSI1SK BETWEEN :s AND :e",
                 ExpressionAttributeValues={":b": to_value(bucket), ":s": to_value(codec.utc_text(start)),
-                                           ":e": to_value(codec.utc_text(end))}))
+                                           ":e": to_value(codec.utc_text(end))}),
+                _dose, lambda i: str(i.get("SK")), "dose"))
         return [d for d in found if d.scheduled_utc < end and d.status is DoseStatus.PENDING]
 
     def mark_missed(self, dose: Dose) -> bool:

@@ -5,6 +5,7 @@ Item types (kept in step with the comment beside the table in template.yaml; eac
     recipient profile   PK=REC#<rid>        SK=~PROFILE               GSI2: ORG#<org> / <name>#<rid>
     organisation        PK=ORG#<org>        SK=~ORG                   GSI2: ORGS / <org>
     medication          PK=REC#<rid>        SK=~MED#<mid>             GSI2 (active only): PLAN / <until>#<rid>#<mid>
+                                                                  as-needed guard: an_version, an_last_at, an_day_*
     dose                PK=REC#<rid>        SK=DOSE#<utc iso>#<did>   GSI1 (pending): DUE#<utc hour> / <utc>#<rid>#<did>
                                                                       GSI2 (missed): MISSED#<shard> / <utc>#<rid>#<did>
     current link code   PK=REC#<rid>        SK=~LINKCODE
@@ -20,9 +21,13 @@ Item types (kept in step with the comment beside the table in template.yaml; eac
     email pointer       PK=EMAIL#<email>    SK=EMAIL                  (unique emails: written with attribute_not_exists)
     access token        PK=TOKEN#<sha256>   SK=TOKEN                  GSI2: TOKENS#<uid> / <created>#<sha256>
     invitation          PK=INVITE#<sha256>  SK=INVITE                 TTL expires_at
+    password reset      PK=RESET#<sha256>   SK=RESET                  TTL expires_at
+    rate counter        PK=RATE#<key>       SK=RATE                   TTL expires_at (key: kind + hash)
     audit entry         PK=AUDIT#<rid>      SK=<when>#<id>
     feed token          PK=FEED#<sha256>    SK=FEED
     feed pointer        PK=REC#<rid>        SK=~FEED
+    care event          PK=EVENTS#<rid>     SK=<utc iso.usec>#<eid>   (written with attribute_not_exists)
+    heard name          PK=HEARD#<rid>      SK=<heard, case-folded>   times, first_at, last_at; TTL expires_at
 
 Doses sort before the `~` items, so one Query from `DOSE#<since>` returns a person's upcoming doses and
 their profile and medications together: the voice turn's single read.

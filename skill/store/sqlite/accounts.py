@@ -1,4 +1,4 @@
-"""The accounts area in SQLite: users, their recipient links, tokens, invitations and the audit log."""
+"""The accounts area in SQLite: users, their recipient links, tokens, invitations, resets and the audit log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from skill.domain.accounts import AccessToken, AuditEntry, Invitation, User
+from skill.domain.accounts import AccessToken, AuditEntry, Invitation, PasswordReset, User
 from skill.domain.errors import ConflictError
 from skill.store import accounts_codec as codec
 from skill.store.accounts import AccountStore
@@ -31,6 +31,12 @@ MIGRATIONS: list[str] = [
         recipient_id TEXT NOT NULL, at TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (recipient_id, at, id))
     """,
+    """
+    ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE password_resets (
+        token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires TEXT NOT NULL, used_at TEXT,
+        data TEXT NOT NULL)
+    """,
 ]
 
 
@@ -41,10 +47,10 @@ class SqliteAccounts(SqliteBase, AccountStore):
         try:
             with self.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO users (id, email, organisation, failed_logins, locked_until, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO users (id, email, organisation, failed_logins, locked_until, session_version,"
+                    " data) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (user.id, user.email, user.organisation, user.failed_logins, data["locked_until"],
-                     json.dumps(data)))
+                     user.session_version, json.dumps(data)))
                 conn.executemany("INSERT INTO user_recipients (user_id, recipient_id) VALUES (?, ?)",
                                  [(user.id, r) for r in sorted(user.recipient_ids)])
         except sqlite3.IntegrityError as exc:
@@ -53,14 +59,14 @@ class SqliteAccounts(SqliteBase, AccountStore):
     def _users(self, where: str, params: tuple[object, ...]) -> list[User]:
         """`where` is always one of this class's own constant clauses; values go in `params`."""
         rows = self.query(
-            "SELECT u.data, u.failed_logins, u.locked_until,"  # noqa: S608
+            "SELECT u.data, u.failed_logins, u.locked_until, u.session_version,"  # noqa: S608
             " (SELECT json_group_array(recipient_id) FROM user_recipients r WHERE r.user_id = u.id) AS rids"
             f" FROM users u WHERE {where} ORDER BY u.email", params)
         users = []
         for row in rows:
             data = json.loads(row["data"])
             data.update(failed_logins=row["failed_logins"], locked_until=row["locked_until"],
-                        recipient_ids=json.loads(row["rids"]))
+                        session_version=row["session_version"], recipient_ids=json.loads(row["rids"]))
             users.append(codec.user_from_dict(data))
         return users
 
@@ -79,6 +85,12 @@ class SqliteAccounts(SqliteBase, AccountStore):
         with self.transaction() as conn:
             conn.execute("UPDATE users SET data = json_set(data, '$.password_hash', ?) WHERE id = ?",
                          (password_hash, user_id))
+
+    def end_sessions(self, user_id: str) -> int | None:
+        with self.transaction() as conn:
+            row = conn.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?"
+                               " RETURNING session_version", (user_id,)).fetchone()
+        return int(row[0]) if row is not None else None
 
     def _user_exists(self, conn: sqlite3.Connection, user_id: str) -> bool:
         return conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone() is not None
@@ -158,6 +170,30 @@ class SqliteAccounts(SqliteBase, AccountStore):
                                " AND expires > ?", (utc_text(now), token_hash, utc_text(now)))
             claimed = cur.rowcount > 0
         return self.get_invitation(token_hash) if claimed else None
+
+    # -- password resets ---------------------------------------------------------------------------
+    def put_password_reset(self, reset: PasswordReset) -> None:
+        data = codec.reset_to_dict(reset)
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM password_resets WHERE expires < ?", (data["created_at"],))  # tidy as we go
+            conn.execute("INSERT INTO password_resets (token_hash, user_id, expires, used_at, data)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (reset.token_hash, reset.user_id, data["expires"], data["used_at"], json.dumps(data)))
+
+    def get_password_reset(self, token_hash: str) -> PasswordReset | None:
+        rows = self.query("SELECT data, used_at FROM password_resets WHERE token_hash = ?", (token_hash,))
+        if not rows:
+            return None
+        data = json.loads(rows[0]["data"])
+        data["used_at"] = rows[0]["used_at"]
+        return codec.reset_from_dict(data)
+
+    def claim_password_reset(self, token_hash: str, now: datetime) -> PasswordReset | None:
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"
+                               " AND expires > ?", (utc_text(now), token_hash, utc_text(now)))
+            claimed = cur.rowcount > 0
+        return self.get_password_reset(token_hash) if claimed else None
 
     # -- audit log ----------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:

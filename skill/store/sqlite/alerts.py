@@ -17,6 +17,7 @@ from skill.domain.models import Contact, Dose
 from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
+from skill.store.bad_rows import decode_each
 from skill.store.sqlite.connection import SqliteBase
 
 MIGRATIONS: list[str] = [
@@ -43,6 +44,11 @@ _OPEN = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
 
 def _item(row: object) -> OutboxItem:
     return alert_codec.outbox_from_dict(json.loads(dict(row)["data"]))  # type: ignore[call-overload]
+
+
+def _key(row: object) -> str:
+    """An outbox row's key: dose id, kind and contact id (no health data)."""
+    return str(dict(row).get("key"))  # type: ignore[call-overload]
 
 
 def _insert_alerts(conn: object, alerts: Sequence[OutboxItem]) -> int:
@@ -114,7 +120,9 @@ class SqliteAlerts(SqliteBase, AlertStore):
             " ON d.recipient_id = w.recipient_id AND d.id = w.dose_id ORDER BY w.missed_at LIMIT ?",
             (limit,),
         )
-        return [WatchedDose(dose=_dose_row(r), missed_at=codec.parse_utc(r["watch_missed_at"])) for r in rows]
+        return decode_each(
+            rows, lambda r: WatchedDose(dose=_dose_row(r), missed_at=codec.parse_utc(r["watch_missed_at"])),
+            lambda r: f"{r['recipient_id']}/{r['id']}", "watched dose")
 
     def settle_watch(self, dose: Dose, alerts: Sequence[OutboxItem]) -> bool:
         with self.transaction() as conn:
@@ -137,11 +145,11 @@ class SqliteAlerts(SqliteBase, AlertStore):
 
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         rows = self.query(
-            "SELECT data FROM outbox WHERE state IN (?, ?) AND next_attempt_at <= ?"
+            "SELECT key, data FROM outbox WHERE state IN (?, ?) AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, key LIMIT ?",
             (*_OPEN, codec.utc_text(now), limit),
         )
-        return [_item(r) for r in rows]
+        return decode_each(rows, _item, _key, "outbox")
 
     def claim_alert(self, item: OutboxItem, now: datetime, lease_until: datetime) -> OutboxItem | None:
         with self.transaction() as conn:
@@ -183,12 +191,12 @@ class SqliteAlerts(SqliteBase, AlertStore):
 
     def list_alerts(self, recipient_id: str | None = None, limit: int = 200) -> list[OutboxItem]:
         if recipient_id is None:
-            rows = self.query("SELECT data FROM outbox ORDER BY created_at DESC, key LIMIT ?", (limit,))
+            rows = self.query("SELECT key, data FROM outbox ORDER BY created_at DESC, key LIMIT ?", (limit,))
         else:
             rows = self.query(
-                "SELECT data FROM outbox WHERE recipient_id = ? ORDER BY created_at DESC, key LIMIT ?",
+                "SELECT key, data FROM outbox WHERE recipient_id = ? ORDER BY created_at DESC, key LIMIT ?",
                 (recipient_id, limit))
-        return [_item(r) for r in rows]
+        return decode_each(rows, _item, _key, "outbox")
 
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
 from skill.store import codec
+from skill.store.bad_rows import decode_each
 from skill.store.core import CoreStore, LogOutcome, RecipientView
 from skill.store.sqlite.connection import SqliteBase
 
@@ -67,7 +68,13 @@ def _dose_values(dose: Dose) -> tuple[object, ...]:
 
 
 def _dose_row(row: sqlite3.Row) -> Dose:
-    """Straight from the columns: this runs for every dose of every cohort report, so no JSON and no dict."""
+    """Straight from the columns: this runs for every dose of every cohort report, so no JSON and no dict.
+
+    A row an older release wrote has no medication_name, tz or quantity columns filled in (it predates
+    migration 2, or was written by an older process after it): those come from its JSON instead.
+    """
+    if row["tz"] is None or row["medication_name"] is None:
+        return _old_dose_row(row)
     utc = codec.parse_utc(row["due_utc"])
     logged_at, source = row["logged_at"], row["source"]
     return Dose(id=row["id"], recipient_id=row["recipient_id"], medication_id=row["medication_id"],
@@ -75,6 +82,14 @@ def _dose_row(row: sqlite3.Row) -> Dose:
                 scheduled_utc=utc, status=_STATUS[row["status"]],
                 logged_at=codec.parse_utc(logged_at) if logged_at else None,
                 source=_SOURCE[source] if source else None, quantity=int(row["quantity"] or 1))
+
+
+def _old_dose_row(row: sqlite3.Row) -> Dose:
+    """The columns win where set (a log updates them, not the JSON); the JSON fills in the rest."""
+    data = {**json.loads(row["data"] or "{}"),
+            **{k: row[k] for k in ("id", "recipient_id", "medication_id", "due_utc", "status", "logged_at",
+                                   "source", "medication_name", "tz", "quantity") if row[k] is not None}}
+    return codec.dose_from_dict(data)
 
 
 class SqliteCore(SqliteBase, CoreStore):
@@ -227,7 +242,7 @@ class SqliteCore(SqliteBase, CoreStore):
             "SELECT * FROM doses WHERE status = 'pending' AND due_utc >= ? AND due_utc < ? ORDER BY due_utc, id",
             (codec.utc_text(start), codec.utc_text(end)),
         )
-        return [_dose_row(r) for r in rows]
+        return decode_each(rows, _dose_row, lambda r: f"{r['recipient_id']}/{r['id']}", "dose")
 
     def mark_missed(self, dose: Dose) -> bool:
         with self.transaction() as conn:

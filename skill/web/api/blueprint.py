@@ -19,10 +19,11 @@ from skill.domain.errors import ConflictError, NotFoundError
 from skill.domain.errors import ValidationError as DomainError
 from skill.domain.models import utcnow
 from skill.store.base import Store
+from skill.usecases.errors import Forbidden, Invalid
 from skill.web.api import models as m
 from skill.web.api.handlers import ApiError, Call, Handlers, Result
 from skill.web.api.openapi import Operation, Raw, build_document
-from skill.web.auth import authenticate_token
+from skill.web.auth import ApiRefusal, authenticate_api
 
 PREFIX = "/api/v1"
 WRITE_ERRORS = (401, 403, 404, 422)
@@ -125,17 +126,24 @@ def api_blueprint(store: Store, clock: Callable[[], Any] = utcnow) -> Blueprint:
             try:
                 user = None
                 if not op.public:
-                    user = authenticate_token(store, request.headers.get("Authorization"))
-                    if user is None:
-                        return error_response(401, "unauthorised", "a valid API token is required")
+                    auth = authenticate_api(store, request.headers.get("Authorization"), clock(),
+                                            write=op.method != "GET")
+                    if isinstance(auth, ApiRefusal):  # 401 no/expired token, 403 a read-only token's write
+                        return error_response(auth.status, auth.error, auth.message)
+                    user = auth
                 query = parse(op.query, query_values(request.args), "query") if op.query else None
                 body = parse(op.body, request.get_json(silent=True), "body") if op.body else None
                 return render(method(Call(user, query, body), **params))
             except ApiError as exc:
                 return error_response(exc.status, exc.error, exc.message, exc.fields)
+            except Invalid as exc:
+                return error_response(422, "invalid_input", str(exc),
+                                      [m.FieldError(field=exc.field, location="body", reason=exc.reason)])
             except DomainError as exc:
                 return error_response(422, "invalid_input", str(exc),
                                       [m.FieldError(field="body", location="body", reason=str(exc))])
+            except Forbidden as exc:
+                return error_response(403, "forbidden", str(exc))
             except NotFoundError as exc:
                 return error_response(404, "not_found", str(exc))
             except ConflictError as exc:

@@ -14,24 +14,16 @@ from typing import Any
 
 from flask import Response, url_for
 
-from skill import care_plan
-from skill.accounts.access import can_edit, can_see_cohort, can_view
-from skill.accounts.audit import contact_record, record_change
 from skill.domain.accounts import User
-from skill.domain.models import Dose, LogSource, Medication, Recipient, new_id
-from skill.doses import (
-    EARLY_WINDOW,
-    LogTarget,
-    as_needed_dose,
-    choose_dose_to_log,
-    log_dose,
-    merge_doses,
-)
+from skill.domain.actors import Actor
+from skill.domain.models import LogSource, Medication, Recipient, new_id
 from skill.exports import csv_export, fhir, ical
 from skill.reports.adherence import recipient_summary
 from skill.reports.cohort_cache import CohortCache
-from skill.schedules import day_window
 from skill.store.base import Store
+from skill.usecases import care_plan, contacts, dose_log
+from skill.usecases.access import recipient_for, visible_recipients
+from skill.usecases.cohort import CohortQuery, cohort_page
 from skill.web.api import convert
 from skill.web.api import models as m
 
@@ -42,6 +34,10 @@ class ApiError(Exception):
     def __init__(self, status: int, error: str, message: str, fields: list[m.FieldError] | None = None) -> None:
         super().__init__(message)
         self.status, self.error, self.message, self.fields = status, error, message, fields or []
+
+
+def api_actor(user: User) -> Actor:
+    return Actor.of_user(user, LogSource.API)
 
 
 def not_found(what: str = "resource") -> ApiError:
@@ -70,24 +66,13 @@ class Handlers:
 
     # -- access -------------------------------------------------------------------------------------
     def visible(self, user: User, recipient_id: str) -> Recipient:
-        recipient = self.store.get_recipient(recipient_id)
-        if recipient is None or not can_view(user, recipient):
-            raise not_found("recipient")
-        return recipient
+        return recipient_for(self.store, api_actor(user), recipient_id)
 
     def editable(self, user: User, recipient_id: str) -> Recipient:
-        recipient = self.visible(user, recipient_id)
-        if not can_edit(user, recipient):
-            raise ApiError(403, "forbidden", "you may view this recipient but not change it")
-        return recipient
+        return recipient_for(self.store, api_actor(user), recipient_id, edit=True)
 
     def visible_recipients(self, user: User) -> list[Recipient]:
-        found = {r.id: r for r in self.store.list_recipients(user.organisation)}
-        for rid in user.recipient_ids:
-            if rid not in found and (r := self.store.get_recipient(rid)) is not None:
-                found[rid] = r
-        mine = [r for r in found.values() if can_view(user, r)]
-        return sorted(mine, key=lambda r: (r.display_name.casefold(), r.id))
+        return visible_recipients(self.store, api_actor(user))
 
     def medication(self, recipient: Recipient, medication_id: str) -> Medication:
         for med in self.store.list_medications(recipient.id, include_stopped=True):
@@ -122,27 +107,22 @@ class Handlers:
 
     def create_medication(self, call: Call, recipient_id: str) -> Result:
         recipient = self.editable(call.who, recipient_id)
-        med = self._build(call.body, recipient, None)
-        self.save_medication(call.who, recipient, None, med, "create")
+        med = care_plan.add_medication(self.store, api_actor(call.who), self.clock(),
+                                       self._build(call.body, recipient, None))
         return convert.medication_out(med), 201
 
     def update_medication(self, call: Call, recipient_id: str, medication_id: str) -> Result:
         recipient = self.editable(call.who, recipient_id)
         before = self.medication(recipient, medication_id)
-        med = self._build(call.body, recipient, before)
-        self.save_medication(call.who, recipient, before, med, "update")
+        med = care_plan.change_medication(self.store, api_actor(call.who), self.clock(),
+                                          self._build(call.body, recipient, before))
         return convert.medication_out(med), 200
 
     def stop_medication(self, call: Call, recipient_id: str, medication_id: str) -> Result:
         recipient = self.editable(call.who, recipient_id)
         before = self.medication(recipient, medication_id)
-        med = before.stopped()
-        self.save_medication(call.who, recipient, before, med, "stop")
+        med = care_plan.stop_medication(self.store, api_actor(call.who), self.clock(), recipient.id, before.id)
         return convert.medication_out(med), 200
-
-    def save_medication(self, user: User, recipient: Recipient, before: Medication | None, med: Medication,
-                        action: str) -> None:
-        care_plan.save_medication(self.store, user, recipient, before, med, action, self.clock())
 
     # -- doses --------------------------------------------------------------------------------------
     def list_doses(self, call: Call, recipient_id: str) -> Result:
@@ -153,74 +133,43 @@ class Handlers:
 
     def log_dose(self, call: Call, recipient_id: str, dose_id: str) -> Result:
         """201 when this call logged the dose; 200 with `applied: false` and the earlier log when it was
-        already logged (retrying is safe: never a doubled dose)."""
-        recipient = self.editable(call.who, recipient_id)
-        medication_id, _, stamp = dose_id.rpartition("@")
-        try:
-            nominal = datetime.strptime(stamp, "%Y%m%dT%H%M")
-        except ValueError:
-            raise not_found("dose") from None
-        med = self.medication(recipient, medication_id)
-        start = day_window(nominal.date() - timedelta(days=1), recipient.tz)[0]
-        end = day_window(nominal.date() + timedelta(days=1), recipient.tz)[1]
-        doses = merge_doses(recipient, [med], self.store.list_doses(recipient.id, start, end), start, end)
-        dose = next((d for d in doses if d.id == dose_id), None)
-        if dose is None:
-            raise not_found("dose")
-        now = self.clock()
+        already logged (retrying is safe: never a doubled dose). Naming the dose confirms it: a dose logged
+        ahead of its time is recorded with an `early` warning."""
         body: m.DoseLogIn = call.body
-        at = body.at or now
-        if at > now + FUTURE_TOLERANCE:
-            raise invalid("at", "is in the future")
-        if not dose.is_logged and at < dose.scheduled_utc - EARLY_WINDOW:
-            raise invalid("at", f"is too early: this dose may be logged from "
-                                f"{(dose.scheduled_utc - EARLY_WINDOW).isoformat()}")
-        outcome = log_dose(self.store, recipient, med, dose, at, LogSource.API, skip=body.action == "skipped")
-        out = m.DoseLogOut(applied=outcome.applied, dose=convert.dose_out(outcome.dose, recipient, now),
-                           pills_left=outcome.pills_left)
-        return out, 201 if outcome.applied else 200
+        result = dose_log.log_doses(self.store, api_actor(call.who), self.clock(), recipient_id, [dose_id],
+                                    at=body.at, skip=body.action == "skipped")
+        return self.log_answer(result)
 
     def log_medication(self, call: Call, recipient_id: str, medication_id: str) -> Result:
         """Log "I took it" for a medicine rather than a dose id: the dose is chosen as the voice skill
-        chooses it, so an as-needed medicine (whose dose exists only once logged) can be logged too.
+        chooses it (the due dose nearest the time taken), so an as-needed medicine can be logged too.
 
-        The carer's as-needed limits are enforced (422 saying until when); a repeat of the same log is 200
-        with `applied: false`, as for a dose."""
-        recipient = self.editable(call.who, recipient_id)
-        med = self.medication(recipient, medication_id)
+        Beyond the carer's as-needed limits the dose is still recorded (the truth is kept), with a warning, and
+        the contacts are alerted. A repeat of the same report is 200 with `applied: false`; a scheduled dose
+        not due yet is 409 until `confirm` is true."""
         body: m.DoseLogIn = call.body
-        now = self.clock()
-        at = body.at or now
-        if at > now + FUTURE_TOLERANCE:
-            raise invalid("at", "is in the future")
-        if not med.active:
-            raise invalid("medication_id", "is a stopped medicine", location="path")
-        skip = body.action == "skipped"
-        if skip and med.schedule.as_needed:
-            raise invalid("action", "skipped is for scheduled doses: an as-needed medicine is only logged when taken")
-        doses = self.doses_around(recipient, med, at)
-        if med.schedule.as_needed:
-            repeat = next((d for d in doses if d.id == as_needed_dose(recipient, med, at).id and d.is_logged), None)
-            if repeat is not None:
-                return m.DoseLogOut(applied=False, dose=convert.dose_out(repeat, recipient, now)), 200
-        target = choose_dose_to_log(recipient, med, doses, at)
-        if target.dose is None:
-            if target.reason == "already_logged" and target.last_logged is not None:
-                return m.DoseLogOut(applied=False, dose=convert.dose_out(target.last_logged, recipient, now)), 200
-            raise invalid("at", refusal(target, recipient))
-        outcome = log_dose(self.store, recipient, med, target.dose, at, LogSource.API, skip=skip)
-        out = m.DoseLogOut(applied=outcome.applied, dose=convert.dose_out(outcome.dose, recipient, now),
-                           pills_left=outcome.pills_left)
-        return out, 201 if outcome.applied else 200
+        result = dose_log.log_medicine(self.store, api_actor(call.who), self.clock(), recipient_id, medication_id,
+                                       at=body.at, count=body.count, skip=body.action == "skipped",
+                                       confirm=body.confirm)
+        return self.log_answer(result)
 
-    def doses_around(self, recipient: Recipient, med: Medication, at: datetime) -> list[Dose]:
-        """`at`'s local day and the next (as the CLI reads), reaching back over an as-needed interval."""
-        local_day = at.astimezone(recipient.tz).date()
-        start = day_window(local_day, recipient.tz)[0]
-        if med.schedule.min_interval_minutes:
-            start = min(start, at - timedelta(minutes=med.schedule.min_interval_minutes))
-        end = day_window(local_day + timedelta(days=1), recipient.tz)[1]
-        return merge_doses(recipient, [med], self.store.list_doses(recipient.id, start, end), start, end)
+    def log_answer(self, result: dose_log.LogResult) -> Result:
+        recipient, now = result.recipient, self.clock()
+        earlier = [d.id for d in result.earlier_open]
+        if result.logged:
+            done = result.logged[0]
+            return m.DoseLogOut(applied=True, dose=convert.dose_out(done.dose, recipient, now),
+                                pills_left=done.pills_left, warnings=[w.value for w in result.warnings],
+                                safety_event_id=result.safety.id if result.safety else None,
+                                earlier_open=earlier), 201
+        if result.already:
+            return m.DoseLogOut(applied=False, dose=convert.dose_out(result.already[0], recipient, now),
+                                earlier_open=earlier), 200
+        if result.kind is dose_log.LogKind.CONFIRM_EARLY:
+            due = result.to_confirm[0].scheduled_local.isoformat()
+            raise ApiError(409, "needs_confirmation", f"the dose is not due until {due}: send confirm=true to "
+                                                      "record it as taken early")
+        raise invalid("at", "is not near a dose of this medicine: none is due then")
 
     # -- contacts -----------------------------------------------------------------------------------
     def list_contacts(self, call: Call, recipient_id: str) -> Result:
@@ -229,19 +178,12 @@ class Handlers:
 
     def create_contact(self, call: Call, recipient_id: str) -> Result:
         recipient = self.editable(call.who, recipient_id)
-        contact = convert.contact_in(call.body, recipient.id, new_id("con"))
-        self.store.put_contact(contact)
-        record_change(self.store, call.who, recipient.id, "contact", "create", None, contact_record(contact),
-                      self.clock())
+        draft = convert.contact_in(call.body, recipient.id, new_id("con"))
+        contact = contacts.add_contact(self.store, api_actor(call.who), self.clock(), draft)
         return convert.contact_out(contact), 201
 
     def delete_contact(self, call: Call, recipient_id: str, contact_id: str) -> Result:
-        recipient = self.editable(call.who, recipient_id)
-        contact = next((c for c in self.store.list_contacts(recipient.id) if c.id == contact_id), None)
-        if contact is None or not self.store.delete_contact(recipient.id, contact_id):
-            raise not_found("contact")
-        record_change(self.store, call.who, recipient.id, "contact", "delete", contact_record(contact), None,
-                      self.clock())
+        contacts.remove_contact(self.store, api_actor(call.who), self.clock(), recipient_id, contact_id)
         return Response(status=204)
 
     # -- reports ------------------------------------------------------------------------------------
@@ -251,22 +193,10 @@ class Handlers:
         return convert.summary_out(summary), 200
 
     def cohort(self, call: Call) -> Result:
-        query: m.CohortQuery = call.query
-        if not can_see_cohort(call.who):
-            raise ApiError(403, "forbidden", "the cohort table is for coordinators")
-        rows = self.cohorts.rows(self.store, self.visible_recipients(call.who), self.clock())
-        if query.below is not None:
-            limit = query.below / 100
-            rows = [r for r in rows if r.adherence_30 is not None and r.adherence_30 < limit]
-        if query.sort == "name":
-            rows.sort(key=lambda r: (r.display_name.casefold(), r.recipient_id), reverse=query.descending)
-        else:
-            present = [r for r in rows if getattr(r, query.sort) is not None]
-            absent = [r for r in rows if getattr(r, query.sort) is None]
-            present.sort(key=lambda r: getattr(r, query.sort), reverse=query.descending)
-            rows = present + absent  # "no data" always last, whichever way the column is sorted
-        page = rows[query.offset:query.offset + query.limit]
-        return m.CohortPage(total=len(rows), items=[convert.cohort_out(r) for r in page]), 200
+        q: m.CohortQuery = call.query
+        query = CohortQuery(below=q.below, sort=q.sort, descending=q.descending, offset=q.offset, limit=q.limit)
+        page = cohort_page(self.store, api_actor(call.who), self.clock(), query, self.cohorts)
+        return m.CohortPage(total=page.total, items=[convert.cohort_out(r) for r in page.rows]), 200
 
     # -- exports ------------------------------------------------------------------------------------
     def export_csv(self, call: Call, recipient_id: str) -> Result:
@@ -305,18 +235,6 @@ class Handlers:
             raise not_found("calendar feed")
         body = ical.render_ical(recipient, self.store.list_medications(recipient.id))
         return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
-
-
-def refusal(target: LogTarget, recipient: Recipient) -> str:
-    """Why nothing was logged, in words a carer's app can show as they are."""
-    until = target.next_allowed_at.astimezone(recipient.tz).isoformat() if target.next_allowed_at else ""
-    if target.reason == "as_needed_too_soon":
-        return f"is too soon after the last dose: the minimum interval allows the next one from {until}"
-    if target.reason == "as_needed_daily_max":
-        return f"would go over the most doses a day: the next one is allowed from {until}"
-    if target.reason == "too_early":
-        return "is too early: no dose of this medicine is due yet"
-    return "is not near a dose of this medicine: none is due that day"
 
 
 def invalid(field: str, reason: str, location: str = "body") -> ApiError:

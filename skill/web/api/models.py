@@ -156,12 +156,19 @@ class DateRange(Strict):
 class DoseLogIn(Strict):
     action: Literal["taken", "skipped"] = "taken"
     at: AwareDatetime | None = Field(default=None, description="When it was taken (with offset); default now")
+    count: int | None = Field(default=None, ge=1, le=50, description="Pills taken, when not the planned dose")
+    confirm: bool = Field(default=False, description="Record a dose taken early, or a second as-needed dose "
+                                                     "moments after the first")
 
 
 class DoseLogOut(BaseModel):
     applied: bool = Field(description="False when the dose had been logged before; `dose` is that earlier log")
     dose: DoseOut
     pills_left: int | None = None
+    warnings: list[Literal["early", "too_soon", "over_daily_max", "more_than_planned"]] = Field(
+        default_factory=list, description="Recorded as reported, beyond the plan: the contacts were alerted")
+    safety_event_id: str | None = None
+    earlier_open: list[str] = Field(default_factory=list, description="Earlier doses of it still not recorded")
 
 
 # -- contacts ----------------------------------------------------------------------------------------
