@@ -4,7 +4,9 @@ This file only wires parts together (settings, the DynamoDB store, the skill fro
 ``skill.alexa.skill_builder``); the conversation lives in ``skill/alexa``. The skill and its store are built
 on the first request and kept for the life of the container, so warm turns pay for neither. Imports are
 kept to what every turn needs, because Alexa's user waits through a cold start (see docs/deploy.md for the
-measured figures).
+measured figures). The Lambda context goes to ``invoke`` so the turn's deadline is cut to the time the function
+has left (``skill.alexa.turn_deadline``): a cold start that used 3 of the 7 s leaves the store 2 s, and a store
+that cannot answer in that time costs a kind "try again in a minute", never a timed-out function.
 """
 
 from __future__ import annotations

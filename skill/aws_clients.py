@@ -6,6 +6,11 @@ connect/read timeouts and the SDK's "standard" retry mode (exponential backoff w
 aware). Clients that *send* something to a person (SES, SNS) are the exception: they make one attempt,
 because a send that timed out may well have been delivered, and a second send at the SDK level, repeated
 again by the outbox, is how one alert became 24 messages; the outbox alone decides when to try again.
+The DynamoDB client that holds people's records is sized for a voice turn (``build_dynamodb_client``): one
+retry, a 1 s connect and a 2 s read timeout, and inside a turn each attempt's read timeout is cut to what the
+turn has left (``skill.deadline``), a retry that could not finish in time is not started, and a call with no
+time left fails at once. A store that accepts connections and never answers then costs a turn at most its
+budget plus one connect timeout, instead of 12 s of four requests each waiting out its retries.
 Nothing here runs at import; clients exist only once an entry point asks for them, so importing the
 package costs no network and no credential lookup. Endpoints follow boto3's own configuration
 (``AWS_ENDPOINT_URL`` and friends), which is how the tests point everything at a moto server on loopback.
@@ -30,6 +35,12 @@ CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 3.0
 MAX_ATTEMPTS = 3  # the first call plus two retries: worst case stays well inside Alexa's 8 s budget
 SEND_ATTEMPTS = 1  # SES/SNS: no SDK retry; the outbox retries with its stored backoff and unknown-outcome cap
+# The records' table. Worst case outside a turn: 2 x (1 s connect + 2 s read) + at most 1 s backoff = 7 s per call.
+STORE_CONNECT_TIMEOUT_SECONDS = 1.0
+STORE_READ_TIMEOUT_SECONDS = 2.0
+STORE_ATTEMPTS = 2
+MIN_ATTEMPT_SECONDS = 0.2  # less left in a turn than this: the request could only time out, so it is not sent
+RETRY_HEADROOM_SECONDS = 1.5  # standard mode's first backoff (up to 1 s) plus a useful attempt
 
 
 def client_config(
@@ -64,9 +75,62 @@ def _client(service: str, region: str | None, config: Config | None) -> Any:
     return session.client(service, region_name=region, config=config or client_config())  # type: ignore[call-overload]
 
 
+def store_client_config() -> Config:
+    return client_config(connect_timeout=STORE_CONNECT_TIMEOUT_SECONDS, read_timeout=STORE_READ_TIMEOUT_SECONDS,
+                         max_attempts=STORE_ATTEMPTS)
+
+
 def build_dynamodb_client(*, region: str | None = None, config: Config | None = None) -> DynamoDBClient:
-    client: DynamoDBClient = _client("dynamodb", region, config)
+    client: DynamoDBClient = _client("dynamodb", region, config or store_client_config())
+    bound_by_deadline(client)
     return client
+
+
+def bound_by_deadline(client: Any) -> None:
+    """Make every request of `client` respect the turn's deadline (see the module docstring).
+
+    botocore reads a per-request ``read_timeout`` from the request's context (the same key its own per-call
+    overrides use); the hook sets it just before each attempt is sent. The retry hook runs first among the
+    retry handlers and refuses a retry the turn has no time for, by raising, which ends the call at once.
+    """
+    events = client.meta.events
+    events.register("before-send.dynamodb", _cut_read_timeout)
+    events.register_first("needs-retry.dynamodb", _retry_only_in_time)
+
+
+def _cut_read_timeout(request: Any, **_: Any) -> None:
+    from skill import deadline
+
+    if deadline.remaining() is None:
+        return
+    timeout = deadline.bounded(STORE_READ_TIMEOUT_SECONDS, at_least=MIN_ATTEMPT_SECONDS)
+    context = getattr(request, "context", None)
+    if isinstance(context, dict) and timeout < STORE_READ_TIMEOUT_SECONDS:
+        context["read_timeout"] = timeout
+
+
+_THROTTLED = frozenset({"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+                        "TransactionInProgressException"})
+
+
+def _retry_only_in_time(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+    from skill import deadline
+
+    left = deadline.remaining()
+    if left is None or left >= RETRY_HEADROOM_SECONDS:
+        return
+    if caught_exception is not None or _would_retry(response):
+        raise deadline.DeadlineExceeded("no time left in this turn to retry a store call")
+
+
+def _would_retry(response: Any) -> bool:
+    """A 5xx or a throttling answer: what standard mode retries. (A failed condition is an answer, not retried.)"""
+    if not response:
+        return False
+    http, parsed = response
+    status = int(getattr(http, "status_code", 0) or 0)
+    code = (parsed or {}).get("Error", {}).get("Code") if isinstance(parsed, dict) else None
+    return status >= 500 or code in _THROTTLED
 
 
 def build_sns_client(*, region: str | None = None, config: Config | None = None) -> SNSClient:

@@ -26,10 +26,26 @@ CONFIRM_AHEAD = timedelta(hours=16)  # how far ahead a dose reported early may b
 SAME_INTAKE = timedelta(minutes=10)  # an as-needed report this soon after the last is the same intake
 
 
+def expects_from(medication: Medication) -> datetime | None:
+    """The first instant a medicine's doses are expected: when it was entered, so a medicine added at 23:42
+    (or with a past start date) never shows the doses before as missed. None when the carer said it was
+    already being taken: every scheduled dose is expected, and those before entry are "not recorded"
+    (`recorded_from`), never missed. The one rule voice, web, API, reports and exports share."""
+    return None if medication.taken_before_entry else medication.created_at
+
+
+def recorded_from(medication: Medication) -> datetime | None:
+    """Before this instant an open dose is "not recorded" (shown apart, outside adherence), not missed."""
+    return medication.created_at if medication.taken_before_entry else None
+
+
 def expected_doses(recipient: Recipient, medication: Medication, start: datetime, end: datetime) -> list[Dose]:
     """The doses a schedule expects in [start, end), named so that repeating this never duplicates one."""
     if not medication.active:
         return []
+    first = expects_from(medication)
+    if first is not None and start < first:
+        start = min(first, end)
     return [
         Dose(
             id=dose_id(medication.id, occ.nominal),

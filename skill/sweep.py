@@ -41,7 +41,9 @@ from skill.notify.followups import settle_missed
 from skill.notify.outbox import DeliveryReport, deliver_due
 from skill.notify.policy import missed_alerts
 from skill.observability import MetricName, count, get_logger
+from skill.reports.rollups import changes_for
 from skill.store.base import Store
+from skill.store.rollups import RollupChange
 from skill.usecases.planning import REPLAN_BEFORE, plan_medication
 
 log = get_logger(__name__)
@@ -80,6 +82,7 @@ class _People:
         self.store = store
         self._recipients: dict[str, Recipient | None] = {}
         self._contacts: dict[str, list[Contact]] = {}
+        self.missed: dict[str, list[RollupChange]] = {}  # rollup changes of the doses this sweep marked
 
     def recipient(self, recipient_id: str) -> Recipient | None:
         if recipient_id not in self._recipients:
@@ -115,7 +118,21 @@ def _sweep_dose(store: Store, people: _People, report: SweepReport, dose: Dose) 
     if store.mark_missed_with_alerts(dose, alerts, report.now):
         report.marked_missed += 1
         report.alerts_recorded += len(alerts)
+        people.missed.setdefault(recipient.id, []).extend(changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED))
     return False
+
+
+def update_rollups(store: Store, people: _People, report: SweepReport) -> None:
+    """One rollup write per person with doses marked missed in this sweep (their coordinator figures)."""
+    for recipient_id, changes in people.missed.items():
+        recipient = people.recipient(recipient_id)
+        if recipient is None:
+            continue
+        try:
+            store.apply_rollup_changes(recipient, changes, report.now)
+        except Exception as exc:
+            report.errors += 1
+            log.error("sweep: rollup of recipient %s failed: %s", recipient_id, type(exc).__name__)
 
 
 def mark_missed(store: Store, people: _People, report: SweepReport) -> datetime:
@@ -176,6 +193,7 @@ def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | Non
     if plan:
         plan_ahead(store, people, report)
     report.checkpoint = min(mark_missed(store, people, report), real_now)
+    update_rollups(store, people, report)
     store.advance_sweep_checkpoint(report.checkpoint)
     settle_watches(store, people, report)
     report.delivery = deliver_due(store, channels, now, rng)

@@ -63,11 +63,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that starts a server through a fixture it names (the parametrised ones are marked above)."""
+    """Mark every test that starts a server: through a fixture it names, or a parameter naming the server or
+    its fixture (``parametrize("store", [..., "dynamodb_local"], indirect=True)``, ``getfixturevalue(kind)``)."""
     for item in items:
-        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        words = set(getattr(item, "fixturenames", ()))
+        if callspec is not None:
+            words |= {value for value in callspec.params.values() if isinstance(value, str)}
         for server, mark in _SERVER_MARKS.items():
-            if {f"{server}_url", f"{server}_store"} & names:
+            if {server, f"{server}_url", f"{server}_store"} & words:
                 item.add_marker(mark)
 
 

@@ -43,4 +43,6 @@ def medication_record(m: Medication) -> dict[str, Any]:
     }
     if s.as_needed:
         record.update(min_interval_minutes=s.min_interval_minutes, max_per_day=s.max_per_day)
+    if m.taken_before_entry:  # only when set, so older entries do not all read as a change
+        record["already being taken when added"] = "yes"
     return record

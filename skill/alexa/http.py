@@ -1,7 +1,9 @@
 """`POST /alexa` for self-hosting: verify the request is Alexa's, then run it through the same skill as Lambda.
 
-Any verification failure is HTTP 400 with a JSON error that says nothing about why (the reason is logged,
-without request content), so a forger learns nothing and the skill never sees the request.
+The skill answers inside its own turn deadline (`skill.alexa.turn_deadline`), so a locked SQLite file costs a
+kind spoken answer within about 5 s, well before Alexa's 8. Any verification failure is HTTP 400 with a JSON
+error that says nothing about why (the reason is logged, without request content), so a forger learns nothing
+and the skill never sees the request.
 """
 
 from __future__ import annotations

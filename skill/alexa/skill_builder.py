@@ -1,4 +1,7 @@
-"""`build_skill`: the one place the voice skill is assembled (Lambda, `dosekeeper serve` and tests use it)."""
+"""`build_skill`: the one place the voice skill is assembled (Lambda, `dosekeeper serve` and tests use it).
+
+The skill it returns answers every turn inside a deadline (`skill.alexa.turn_deadline`), whoever invokes it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from skill.alexa.handlers import build_handlers
 from skill.alexa.handlers.errors import KindErrorHandler
 from skill.alexa.interceptors import LoadTurn, RememberAnswer, StartApiBudget
 from skill.alexa.turn import Clock, Deps
+from skill.alexa.turn_deadline import TURN_BUDGET_SECONDS, StoreTroubleHandler, TurnDeadlineSkill
 from skill.store.base import Store
 
 
@@ -21,9 +25,11 @@ def _utc_now() -> datetime:
 
 
 def build_skill(store: Store, *, skill_id: str | None, api_client: Any = None,
-                clock: Clock | None = None, api_budget_seconds: float = 3.0) -> CustomSkill:
+                clock: Clock | None = None, api_budget_seconds: float = 3.0,
+                turn_budget_seconds: float = TURN_BUDGET_SECONDS) -> CustomSkill:
     """The skill on `store`. `skill_id` (None only in tests) is checked by ask-sdk on every request;
-    `api_client` reaches Alexa's APIs (default: short timeouts, a per-turn budget)."""
+    `api_client` reaches Alexa's APIs (default: short timeouts, a per-turn budget); store calls share
+    `turn_budget_seconds`, after which the person hears that their records cannot be reached just now."""
     deps = Deps(store=store, clock=clock or _utc_now, api_budget_seconds=api_budget_seconds)
     client = api_client if api_client is not None else TimeoutApiClient()
     builder = CustomSkillBuilder(api_client=client)
@@ -33,6 +39,6 @@ def build_skill(store: Store, *, skill_id: str | None, api_client: Any = None,
     builder.add_global_response_interceptor(RememberAnswer())
     for handler in build_handlers(deps):
         builder.add_request_handler(handler)
+    builder.add_exception_handler(StoreTroubleHandler())  # before the catch-all: the first that can handle wins
     builder.add_exception_handler(KindErrorHandler())
-    skill: CustomSkill = builder.create()
-    return skill
+    return TurnDeadlineSkill(builder.skill_configuration, turn_budget_seconds)

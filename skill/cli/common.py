@@ -1,8 +1,13 @@
-"""What every command shares: opening the store, one-line errors with exit code 2, JSON output."""
+"""What every command shares: opening the store, one-line errors with exit code 2, JSON output.
+
+A store that cannot do what was asked (a full disk, a read-only file, a lock held too long) is also one line
+and exit code 2, never a traceback: the operator learns what to fix, and the transaction was rolled back.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -43,7 +48,7 @@ def fail(message: str) -> NoReturn:
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn domain errors raised anywhere below a command into CliError."""
+    """Turn domain errors and store failures raised anywhere below a command into CliError."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -51,8 +56,40 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except DoseKeeperError as exc:
             fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(store_failure(exc))
 
     return wrapper
+
+
+class FriendlyGroup(click.Group):
+    """The command group: the same translation for every command, decorated with `friendly_errors` or not."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DoseKeeperError as exc:
+            fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(store_failure(exc))
+
+
+_SQLITE_FAILURES = (
+    ("disk is full", "the store's disk is full; free some space and run the command again"),
+    ("readonly database", "the store file is read-only; check the permissions of the file and its folder"),
+    ("database is locked", "the store is busy (another process holds its write lock); try again shortly"),
+    ("unable to open", "cannot open the store file; check that its folder exists and can be written"),
+    ("not a database", "the store file is not a DoseKeeper database (or is damaged); see `dosekeeper restore`"),
+)
+
+
+def store_failure(exc: sqlite3.Error) -> str:
+    """One line an operator can act on. SQLite's messages name no person or medicine; only these are shown."""
+    text = str(exc)
+    for needle, message in _SQLITE_FAILURES:
+        if needle in text:
+            return f"{message} (nothing was changed by the step that failed)"
+    return f"the store failed: {type(exc).__name__}: {text[:200]}"
 
 
 def store_from_context(ctx: click.Context, *, create: bool = False) -> Store:
@@ -75,6 +112,8 @@ def store_from_context(ctx: click.Context, *, create: bool = False) -> Store:
             raise
         except DoseKeeperError as exc:
             fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(store_failure(exc))
         except Exception as exc:
             fail(_open_failure(exc))
         obj["store"] = store

@@ -25,12 +25,13 @@ from urllib.parse import urlparse
 import click
 
 from skill.cli.common import fail, friendly_errors, resolve_recipient, store_from_context
-from skill.domain.alerts import AlertKind, Attempt, DeliveryState, Message, OutboxItem
+from skill.domain.alerts import Attempt, DeliveryState, OutboxItem
 from skill.domain.models import Contact, Recipient
 from skill.notify.channel import Channel, DeliveryError
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.notify.policy import SENDING_LEASE
 from skill.store.base import Store
+from skill.usecases import test_alerts
 
 SWEEP_INTERVAL = timedelta(minutes=5)  # template.yaml's rate(5 minutes) and `dosekeeper serve`'s sweeper
 SWEEP_WITHIN = timedelta(minutes=15)  # three runs, as the SweepNotRunAlarm counts
@@ -52,14 +53,10 @@ class Check:
 
 
 def build_test_alert(recipient: Recipient, contact: Contact, now: datetime) -> OutboxItem:
-    """An outbox row like any other, keyed by a fresh subject so every run sends one new message."""
-    subject_id = f"deploy-check-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-    key = f"{subject_id}#{AlertKind.TEST.value}#{contact.id}"
-    message = Message(channel=contact.channel, address=contact.address, subject=TEST_SUBJECT, text=TEST_TEXT,
-                      key=key, data={"kind": AlertKind.TEST.value, "recipient_id": recipient.id, "test": True})
-    return OutboxItem(recipient_id=recipient.id, contact_id=contact.id, kind=AlertKind.TEST,
-                      subject_id=subject_id, message=message, created_at=now, next_attempt_at=now,
-                      timezone=recipient.timezone)
+    """An outbox row like any other (skill/usecases/test_alerts.py), keyed by a fresh subject so every run
+    sends one new message."""
+    return test_alerts.build_test_alert(recipient, contact, now, TEST_TEXT,
+                                        subject_id=f"deploy-check-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}")
 
 
 def deliver_here(store: Store, channels: Mapping[str, Channel], item: OutboxItem, now: datetime) -> Check:

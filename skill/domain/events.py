@@ -58,6 +58,9 @@ class CareEvent:
     def __post_init__(self) -> None:
         require_aware(self.at, "event time")
         object.__setattr__(self, "detail", clean_text(self.detail, 200))
+        object.__setattr__(self, "who", clean_text(self.who, 200))
+        if self.medication_name is not None:
+            object.__setattr__(self, "medication_name", clean_text(self.medication_name, 100))
 
     @property
     def label(self) -> str:

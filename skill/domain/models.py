@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -66,17 +67,36 @@ def load_zone(name: str) -> ZoneInfo:
         raise ValidationError(f"unknown time zone {name!r}: use an IANA name such as Europe/London") from exc
 
 
-# Control and invisible format characters: a NUL in a name once made every later answer malformed SSML.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# Bounds on numbers and dates every edge accepts: past them lie only typos and attacks (a pill count of 10^30
+# overflowed SQLite's integers; a range in year 1 or 9999 overflowed datetime arithmetic).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+MAX_PILLS = 100_000
+
+
+def require_year(day: date, what: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(f"{what} must be in a year between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
+def _printable(value: str) -> str:
+    """Drop control, format, surrogate, private-use and unassigned characters, keeping whitespace to fold.
+
+    A NUL in a name once made every later answer malformed SSML; a lone surrogate or U+FFFF cannot be
+    written in XML at all, and invisible format characters make two names that look alike differ.
+    """
+    if value.isprintable():
+        return value
+    return "".join(ch for ch in value if ch.isspace() or unicodedata.category(ch)[0] != "C")
 
 
 def clean_text(value: str, limit: int) -> str:
     """Free text as every edge must store it: printable, whitespace folded, at most `limit` characters."""
-    return " ".join(_UNPRINTABLE.sub("", value).split())[:limit]
+    return " ".join(_printable(value).split())[:limit]
 
 
 def clean_name(value: str, what: str = "name") -> str:
-    cleaned = " ".join(_UNPRINTABLE.sub("", value).split())
+    cleaned = " ".join(_printable(value).split())
     if not cleaned:
         raise ValidationError(f"{what} must not be empty")
     if len(cleaned) > 100:
@@ -89,10 +109,13 @@ class SpeechPreferences:
     """How Alexa should speak to this person; 'slow' is remembered when they ask 'slower please'."""
 
     rate: str = "medium"
+    pause: str = "normal"  # between the items of a list: "normal" or "long"
 
     def __post_init__(self) -> None:
         if self.rate not in ("x-slow", "slow", "medium"):
             raise ValidationError("speech rate must be x-slow, slow or medium")
+        if self.pause not in ("normal", "long"):
+            raise ValidationError("pauses must be normal or long")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +133,7 @@ class Recipient:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "display_name", clean_name(self.display_name))
+        object.__setattr__(self, "organisation", clean_name(self.organisation, "organisation"))
         load_zone(self.timezone)
         if not _LOCALE_RE.match(self.locale):
             raise ValidationError(f"unknown locale {self.locale!r}: use a tag such as en-GB")
@@ -170,6 +194,9 @@ class Schedule:
             raise ValidationError("every N days must be between 1 and 366")
         if self.weekdays is not None and self.every_n_days != 1:
             raise ValidationError("choose weekdays or every N days, not both")
+        require_year(self.start, "the start date")
+        if self.end is not None:
+            require_year(self.end, "the end date")
         if self.end is not None and self.end < self.start:
             raise ValidationError("the end date is before the start date")
 
@@ -236,6 +263,9 @@ class Medication:
     active: bool = True
     created_at: datetime = field(default_factory=utcnow)
     also_called: tuple[str, ...] = ()  # what the person calls it ("heart pill"), heard as this medicine
+    # The carer said it was already being taken when entered: doses scheduled before `created_at` are then
+    # "not recorded" (shown apart, outside adherence) rather than not expected at all (skill.doses).
+    taken_before_entry: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", clean_name(self.name, "medication name"))
@@ -252,10 +282,10 @@ class Medication:
             if len(cleaned) > limit:
                 raise ValidationError(f"{what} is too long ({limit} characters at most)")
             object.__setattr__(self, attr, cleaned)
-        if self.pill_count is not None and self.pill_count < 0:
-            raise ValidationError("pill count cannot be negative")
-        if self.refill_threshold is not None and self.refill_threshold < 0:
-            raise ValidationError("refill threshold cannot be negative")
+        if self.pill_count is not None and not 0 <= self.pill_count <= MAX_PILLS:
+            raise ValidationError(f"pill count must be between 0 and {MAX_PILLS:,}")
+        if self.refill_threshold is not None and not 0 <= self.refill_threshold <= MAX_PILLS:
+            raise ValidationError(f"refill threshold must be between 0 and {MAX_PILLS:,}")
         if not 1 <= self.pills_per_dose <= 20:
             raise ValidationError("pills per dose must be between 1 and 20")
 
@@ -316,6 +346,10 @@ class Contact:
             raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}")
         if not self.address.strip():
             raise ValidationError("contact address must not be empty")
+        if not self.address.isprintable() or len(self.address) > 320:  # a CR/LF in an address is a header
+            raise ValidationError("contact address must be one line of printable characters (320 at most)")
+        if not 0 <= self.priority <= 100:
+            raise ValidationError("priority must be between 0 and 100")
         if self.escalate_after_minutes is not None and not 0 < self.escalate_after_minutes <= 24 * 60:
             raise ValidationError("escalate-after must be between 1 minute and 24 hours")
 

@@ -54,7 +54,9 @@ class VoiceState:
     permission_declined_at: datetime | None = None
     device_timezone: str | None = None  # set when the device's zone differs from the recipient's (for the carer)
     followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
-    reminders: Mapping[str, ReminderToken] = field(default_factory=dict)  # key: "<med id>@HHMM[+f]"
+    reminders: Mapping[str, ReminderToken] = field(default_factory=dict)  # key: "at<HHMM>[-<rule>][+f]"
+    # Reminders are stored by Amazon and shown in the Alexa app: medicine names only when a carer opts in.
+    name_medicines_in_reminders: bool = False
 
 
 @dataclass(frozen=True, slots=True)

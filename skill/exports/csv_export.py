@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from skill.domain.models import Dose, Medication, Recipient
 from skill.doses import merge_doses
-from skill.reports.adherence import Outcome, classify
+from skill.reports.adherence import Outcome, RecordingStarts, classify, recording_starts
 from skill.schedules import day_window
 from skill.store.core import CoreStore
 
@@ -23,10 +23,10 @@ MAX_DAYS = 366
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def report_status(dose: Dose, recipient: Recipient, now: datetime) -> str:
-    outcome = classify(dose, recipient.grace, now)
-    if outcome is Outcome.MISSED:
-        return "missed"
+def report_status(dose: Dose, recipient: Recipient, now: datetime, starts: RecordingStarts | None = None) -> str:
+    outcome = classify(dose, recipient.grace, now, starts)
+    if outcome in (Outcome.MISSED, Outcome.NOT_RECORDED):
+        return outcome.value
     return dose.status.value
 
 
@@ -50,7 +50,9 @@ def doses_in_range(store: CoreStore, recipient: Recipient, start_day: date,
     return meds, merge_doses(recipient, meds, store.list_doses(recipient.id, start, end), start, end)
 
 
-def render_csv(recipient: Recipient, doses: Sequence[Dose], now: datetime) -> str:
+def render_csv(recipient: Recipient, doses: Sequence[Dose], now: datetime,
+               medications: Sequence[Medication] = ()) -> str:
+    starts = recording_starts(medications)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -60,7 +62,7 @@ def render_csv(recipient: Recipient, doses: Sequence[Dose], now: datetime) -> st
             safe_cell(dose.medication_name),
             dose.scheduled_utc.astimezone(recipient.tz).isoformat(),
             utc_iso(dose.scheduled_utc),
-            report_status(dose, recipient, now),
+            report_status(dose, recipient, now, starts),
             utc_iso(dose.logged_at) if dose.logged_at else "",
             dose.source.value if dose.source else "",
         ])
@@ -68,5 +70,5 @@ def render_csv(recipient: Recipient, doses: Sequence[Dose], now: datetime) -> st
 
 
 def export_csv(store: CoreStore, recipient: Recipient, start_day: date, end_day: date, now: datetime) -> str:
-    _, doses = doses_in_range(store, recipient, start_day, end_day)
-    return render_csv(recipient, doses, now)
+    meds, doses = doses_in_range(store, recipient, start_day, end_day)
+    return render_csv(recipient, doses, now, meds)

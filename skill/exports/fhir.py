@@ -21,7 +21,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from skill.domain.models import WEEKDAY_NAMES, Dose, Medication, Recipient
 from skill.exports.csv_export import doses_in_range
-from skill.reports.adherence import Outcome, classify
+from skill.reports.adherence import Outcome, RecordingStarts, classify, recording_starts
 from skill.store.core import CoreStore
 
 STATUS_REASON_SYSTEM = "https://dosekeeper.example/fhir/CodeSystem/dose-not-done-reason"
@@ -79,10 +79,12 @@ def medication_request(recipient: Recipient, medication: Medication) -> Medicati
     })
 
 
-def medication_administration(recipient: Recipient, dose: Dose, now: datetime) -> MedicationAdministration | None:
-    """Decided doses only: taken -> completed; skipped or missed -> not-done with the reason."""
-    outcome = classify(dose, recipient.grace, now)
-    if outcome is Outcome.NOT_DUE:
+def medication_administration(recipient: Recipient, dose: Dose, now: datetime,
+                              starts: RecordingStarts | None = None) -> MedicationAdministration | None:
+    """Decided doses only: taken -> completed; skipped or missed -> not-done with the reason. A dose from
+    before the medicine was entered and never logged is unknown, so it is not exported at all."""
+    outcome = classify(dose, recipient.grace, now, starts)
+    if outcome in (Outcome.NOT_DUE, Outcome.NOT_RECORDED):
         return None
     values: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
@@ -110,8 +112,9 @@ def build_bundle(recipient: Recipient, medications: Sequence[Medication], doses:
     entries: list[dict[str, Any]] = [
         {"fullUrl": full_url("MedicationRequest", m.id), "resource": medication_request(recipient, m)}
         for m in medications]
+    starts = recording_starts(medications)
     for dose in doses:
-        administration = medication_administration(recipient, dose, now)
+        administration = medication_administration(recipient, dose, now, starts)
         if administration is not None:
             entries.append({"fullUrl": full_url("MedicationAdministration", dose.id), "resource": administration})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": _instant(now),

@@ -8,7 +8,10 @@ Definitions (shown on the coordinator page, and the same everywhere):
   has passed at report time (the sweep may not have marked it yet, but nobody is going to take it on time);
 * a **skipped** dose was a decision (a carer or the person chose not to take it), not a lapse: it is
   *excluded from the denominator* and reported apart;
-* a dose still pending inside its grace window (or in the future) is **not yet due** and counts nowhere.
+* a dose still pending inside its grace window (or in the future) is **not yet due** and counts nowhere;
+* a dose scheduled before the medicine was entered is not expected at all, unless the carer said it was
+  already being taken: then an open one is **not recorded** (shown apart, outside adherence), never missed
+  (the rule is `skill.doses.expects_from` / `recorded_from`).
 
 Adherence = (on time + late) / (on time + late + missed). As-needed medicines have no schedule, so they
 are left out of adherence altogether.
@@ -21,13 +24,13 @@ still has a dose not yet due is not counted until it is decided.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from skill.domain.models import Dose, DoseStatus, Medication, Recipient
-from skill.doses import merge_doses
+from skill.doses import expects_from, merge_doses, recorded_from
 from skill.reports.expected import ExpectedTimes
 from skill.schedules import day_window
 from skill.store.core import CoreStore
@@ -43,9 +46,19 @@ class Outcome(StrEnum):
     MISSED = "missed"
     SKIPPED = "skipped"
     NOT_DUE = "not_due"
+    NOT_RECORDED = "not_recorded"  # before the medicine was entered (it was already being taken): unknown
 
 
-def classify(dose: Dose, grace: timedelta, now: datetime) -> Outcome:
+RecordingStarts = Mapping[str, datetime]  # medication id -> before this, an open dose is "not recorded"
+
+
+def recording_starts(medications: Iterable[Medication]) -> dict[str, datetime]:
+    """For the medicines the carer said were already being taken: when their recording began."""
+    return {m.id: start for m in medications if (start := recorded_from(m)) is not None}
+
+
+def classify(dose: Dose, grace: timedelta, now: datetime, starts: RecordingStarts | None = None) -> Outcome:
+    """`starts` (from `recording_starts`): without it, every open dose past its grace window is missed."""
     status = dose.status
     if status is DoseStatus.TAKEN:
         return Outcome.ON_TIME
@@ -53,6 +66,8 @@ def classify(dose: Dose, grace: timedelta, now: datetime) -> Outcome:
         return Outcome.LATE
     if status is DoseStatus.SKIPPED:
         return Outcome.SKIPPED
+    if starts and (since := starts.get(dose.medication_id)) is not None and dose.scheduled_utc < since:
+        return Outcome.NOT_RECORDED
     if status is DoseStatus.MISSED or now > dose.scheduled_utc + grace:
         return Outcome.MISSED
     return Outcome.NOT_DUE
@@ -65,6 +80,7 @@ class Counts:
     missed: int = 0
     skipped: int = 0
     not_due: int = 0
+    not_recorded: int = 0
 
     @property
     def taken(self) -> int:
@@ -81,18 +97,21 @@ class Counts:
         return self.taken / self.scheduled if self.scheduled else None
 
 
-def count(doses: Iterable[Dose], grace: timedelta, now: datetime) -> Counts:
+def count(doses: Iterable[Dose], grace: timedelta, now: datetime, starts: RecordingStarts | None = None) -> Counts:
     tally: dict[Outcome, int] = defaultdict(int)
     for dose in doses:
-        tally[classify(dose, grace, now)] += 1
+        tally[classify(dose, grace, now, starts)] += 1
     return Counts(on_time=tally[Outcome.ON_TIME], late=tally[Outcome.LATE], missed=tally[Outcome.MISSED],
-                  skipped=tally[Outcome.SKIPPED], not_due=tally[Outcome.NOT_DUE])
+                  skipped=tally[Outcome.SKIPPED], not_due=tally[Outcome.NOT_DUE],
+                  not_recorded=tally[Outcome.NOT_RECORDED])
 
 
-def proportion_of_days_covered(recipient: Recipient, doses: Iterable[Dose], now: datetime) -> float | None:
+def proportion_of_days_covered(recipient: Recipient, doses: Iterable[Dose], now: datetime,
+                               starts: RecordingStarts | None = None) -> float | None:
     by_day: dict[date, list[Outcome]] = defaultdict(list)
     for dose in doses:
-        by_day[dose.scheduled_utc.astimezone(recipient.tz).date()].append(classify(dose, recipient.grace, now))
+        by_day[dose.scheduled_utc.astimezone(recipient.tz).date()].append(
+            classify(dose, recipient.grace, now, starts))
     return _covered_share(by_day.values())
 
 
@@ -100,7 +119,7 @@ def _covered_share(days: Iterable[list[Outcome]]) -> float | None:
     """PDC from each local day's outcomes."""
     counted = covered = 0
     for outcomes in days:
-        relevant = [o for o in outcomes if o is not Outcome.SKIPPED]
+        relevant = [o for o in outcomes if o not in (Outcome.SKIPPED, Outcome.NOT_RECORDED)]
         if not relevant or Outcome.NOT_DUE in relevant:
             continue
         counted += 1
@@ -153,16 +172,17 @@ def summarise(recipient: Recipient, medications: Sequence[Medication], doses: Se
     """A summary from records already read (merged doses of the window)."""
     start, end = window_start(recipient, now, days), window_end(recipient, now)
     mine = [d for d in scheduled_only(doses, medications) if start <= d.scheduled_utc < end]
+    starts = recording_starts(medications)
     per_med: dict[str, list[Dose]] = defaultdict(list)
     for dose in mine:
         per_med[dose.medication_id].append(dose)
     by_med = tuple(
         MedicationSummary(medication_id=mid, medication_name=ds[0].medication_name,
-                          counts=count(ds, recipient.grace, now))
+                          counts=count(ds, recipient.grace, now, starts))
         for mid, ds in sorted(per_med.items(), key=lambda kv: kv[1][0].medication_name.casefold()))
     return RecipientSummary(recipient_id=recipient.id, days=days, start=start, end=end,
-                            counts=count(mine, recipient.grace, now),
-                            pdc=proportion_of_days_covered(recipient, mine, now), by_medication=by_med,
+                            counts=count(mine, recipient.grace, now, starts),
+                            pdc=proportion_of_days_covered(recipient, mine, now, starts), by_medication=by_med,
                             last_activity=last_activity(d for d in doses if start <= d.scheduled_utc < end))
 
 
@@ -205,7 +225,8 @@ class _Tally:
     def result(self) -> Counts:
         c = self.counts
         return Counts(on_time=c[Outcome.ON_TIME], late=c[Outcome.LATE], missed=c[Outcome.MISSED],
-                      skipped=c[Outcome.SKIPPED], not_due=c[Outcome.NOT_DUE])
+                      skipped=c[Outcome.SKIPPED], not_due=c[Outcome.NOT_DUE],
+                      not_recorded=c[Outcome.NOT_RECORDED])
 
 
 def cohort_row(recipient: Recipient, medications: Sequence[Medication], stored: Iterable[Dose], now: datetime,
@@ -236,14 +257,20 @@ def cohort_row(recipient: Recipient, medications: Sequence[Medication], stored: 
 
     in_window = {d.id: d for d in stored if start <= d.scheduled_utc < end}  # as merge_doses: one per id
     as_needed = {m.id for m in medications if m.schedule.as_needed}
+    recording = recording_starts(medications)
     for dose in in_window.values():
         if dose.medication_id not in as_needed:
-            add(dose.scheduled_utc, classify(dose, grace, now), None)
+            add(dose.scheduled_utc, classify(dose, grace, now, recording), None)
     for med in medications:
         if not med.active:
             continue  # a stopped medicine expects nothing more; what was stored of it still counts
+        first, since = expects_from(med), recording.get(med.id)
         for at in expected.between(med.schedule, tz, start, end):
-            if med.id + at.stamp not in in_window:
+            if (first is not None and at.utc < first) or med.id + at.stamp in in_window:
+                continue
+            if since is not None and at.utc < since:
+                add(at.utc, Outcome.NOT_RECORDED, at.local_day)
+            else:
                 add(at.utc, Outcome.MISSED if now > at.utc + grace else Outcome.NOT_DUE, at.local_day)
     windows = {days: tallies[days].result() for days in WINDOWS}
     before = previous.result()

@@ -8,22 +8,23 @@ The palette is Okabe-Ito, which stays distinguishable under the common colour-vi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 
-from skill.domain.models import Dose, Recipient, utcnow
+from skill.domain.models import Dose, Medication, Recipient, utcnow
 from skill.doses import merge_doses
-from skill.reports.adherence import Outcome, classify, scheduled_only
+from skill.reports.adherence import Outcome, classify, recording_starts, scheduled_only
 from skill.schedules import day_window
 from skill.store.core import CoreStore
 
 MAX_DAYS = 366
 
 # Worst first: a cell holding several doses shows the one a carer most needs to see.
-SEVERITY = ("missed", "late", "skipped", "pending", "taken")
+SEVERITY = ("missed", "late", "skipped", "pending", "not_recorded", "taken")
 _OUTCOME_STATUS = {Outcome.ON_TIME: "taken", Outcome.LATE: "late", Outcome.MISSED: "missed",
-                   Outcome.SKIPPED: "skipped", Outcome.NOT_DUE: "pending"}
+                   Outcome.SKIPPED: "skipped", Outcome.NOT_DUE: "pending", Outcome.NOT_RECORDED: "not_recorded"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ STYLES: dict[str, Style] = {
     "missed": Style("Missed", "#D55E00", "cross", "M"),
     "skipped": Style("Skipped", "#BBBBBB", "dots", "S"),
     "pending": Style("Not yet due", "#FFFFFF", None, "·"),
+    "not_recorded": Style("Not recorded (before DoseKeeper)", "#F0F0F0", None, "?"),
 }
 
 
@@ -57,12 +59,14 @@ class HeatmapData:
         return Counter(self.cells.values())
 
 
-def cells_from_doses(recipient: Recipient, doses: list[Dose], days: tuple[date, ...], now: datetime) -> HeatmapData:
+def cells_from_doses(recipient: Recipient, doses: list[Dose], days: tuple[date, ...], now: datetime,
+                     medications: Sequence[Medication] = ()) -> HeatmapData:
     grouped: dict[tuple[date, str], list[str]] = {}
+    starts = recording_starts(medications)
     for dose in doses:
         local = dose.scheduled_utc.astimezone(recipient.tz)
         key = (local.date(), local.strftime("%H:%M"))
-        grouped.setdefault(key, []).append(_OUTCOME_STATUS[classify(dose, recipient.grace, now)])
+        grouped.setdefault(key, []).append(_OUTCOME_STATUS[classify(dose, recipient.grace, now, starts)])
     cells = {key: min(statuses, key=SEVERITY.index) for key, statuses in grouped.items()}
     times = tuple(sorted({at for _, at in cells}))
     return HeatmapData(recipient_id=recipient.id, days=days, times=times, cells=cells)
@@ -81,12 +85,12 @@ def heatmap_cells(store: CoreStore, recipient: Recipient, start_day: date, end_d
     doses = scheduled_only(merge_doses(recipient, meds, store.list_doses(recipient.id, start, end), start, end),
                            meds)
     days = tuple(start_day + timedelta(days=i) for i in range((end_day - start_day).days + 1))
-    return cells_from_doses(recipient, doses, days, now or utcnow())
+    return cells_from_doses(recipient, doses, days, now or utcnow(), meds)
 
 
-CELL = 16
+CELL = 18
 GAP = 2
-LEFT = 52
+LEFT = 56
 TOP = 34
 LEGEND_ROW = 22
 LABEL_GAP = 3  # columns (of CELL + GAP) a "01 Nov" label needs before the next one
@@ -113,7 +117,7 @@ def _fill(style: Style, key: str) -> str:
 
 def _cell(x: int, y: int, status: str, label: str, key: str) -> str:
     style = STYLES[status]
-    mark = (f'<text x="{x + CELL / 2}" y="{y + CELL - 4}" font-size="10" text-anchor="middle" '
+    mark = (f'<text x="{x + CELL / 2}" y="{y + CELL - 4}" font-size="12" text-anchor="middle" '
             f'fill="#000" aria-hidden="true">{style.mark}</text>') if style.mark else ""
     return (f'<g><title>{escape(label)}: {escape(style.label)}</title>'
             f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style, key)}" '
@@ -159,24 +163,24 @@ def render_heatmap_svg(data: HeatmapData, title: str = "Dose history", key: str 
     ]
     for col in label_columns(data.days):
         x = LEFT + col * (CELL + GAP)
-        out.append(f'<text x="{x}" y="{TOP - 8}" font-size="10" fill="#000">{data.days[col].strftime("%d %b")}</text>')
+        out.append(f'<text x="{x}" y="{TOP - 8}" font-size="12" fill="#000">{data.days[col].strftime("%d %b")}</text>')
     for row, at in enumerate(data.times):
         y = TOP + row * (CELL + GAP)
-        out.append(f'<text x="{LEFT - 6}" y="{y + CELL - 4}" font-size="11" text-anchor="end" fill="#000">'
+        out.append(f'<text x="{LEFT - 6}" y="{y + CELL - 4}" font-size="12" text-anchor="end" fill="#000">'
                    f"{escape(at)}</text>")
         for col, day in enumerate(data.days):
             status = data.status(day, at)
             if status is not None:
                 out.append(_cell(LEFT + col * (CELL + GAP), y, status, f"{day.isoformat()} {at}", key))
     x = LEFT
-    for status in ("taken", "late", "missed", "skipped", "pending"):
+    for status in ("taken", "late", "missed", "skipped", "pending"):  # "not recorded" is named in the table
         style = STYLES[status]
         out.append(f'<rect x="{x}" y="{legend_y}" width="{CELL}" height="{CELL}" rx="2" fill="{_fill(style, key)}" '
                    f'stroke="#333" stroke-width="0.6"/>')
         if style.mark:
-            out.append(f'<text x="{x + CELL / 2}" y="{legend_y + CELL - 4}" font-size="10" text-anchor="middle" '
+            out.append(f'<text x="{x + CELL / 2}" y="{legend_y + CELL - 4}" font-size="12" text-anchor="middle" '
                        f'fill="#000" aria-hidden="true">{style.mark}</text>')
-        out.append(f'<text x="{x + CELL + 5}" y="{legend_y + CELL - 4}" font-size="11" fill="#000">'
+        out.append(f'<text x="{x + CELL + 5}" y="{legend_y + CELL - 4}" font-size="12" fill="#000">'
                    f"{escape(style.label)}</text>")
         x += 120
     out.append("</svg>")

@@ -63,6 +63,7 @@ def recipient_to_dict(r: Recipient) -> dict[str, Any]:
         "timezone": r.timezone,
         "locale": r.locale,
         "speech_rate": r.speech.rate,
+        "speech_pause": r.speech.pause,
         "grace_minutes": r.grace_minutes,
         "organisation": r.organisation,
         "created_at": utc_text(r.created_at),
@@ -75,7 +76,8 @@ def recipient_from_dict(d: dict[str, Any]) -> Recipient:
         display_name=str(d["display_name"]),
         timezone=str(d.get("timezone") or "UTC"),
         locale=str(d.get("locale") or "en-GB"),
-        speech=SpeechPreferences(rate=str(d.get("speech_rate") or "medium")),
+        speech=SpeechPreferences(rate=str(d.get("speech_rate") or "medium"),
+                                 pause=str(d.get("speech_pause") or "normal")),
         grace_minutes=opt_int(d.get("grace_minutes"), DEFAULT_GRACE_MINUTES) or DEFAULT_GRACE_MINUTES,
         organisation=str(d.get("organisation") or "default"),
         created_at=parse_utc_or_unknown(d.get("created_at")),
@@ -96,6 +98,7 @@ def medication_to_dict(m: Medication) -> dict[str, Any]:
         "active": m.active,
         "created_at": utc_text(m.created_at),
         "also_called": list(m.also_called),
+        "taken_before_entry": m.taken_before_entry,
     }
 
 
@@ -116,6 +119,7 @@ def medication_from_dict(d: dict[str, Any]) -> Medication:
         active=d.get("active") is None or bool(d["active"]),
         created_at=created_at,
         also_called=tuple(str(n) for n in d.get("also_called") or ()),
+        taken_before_entry=bool(d.get("taken_before_entry", False)),  # rows written before the field: no
     )
 
 

@@ -88,6 +88,10 @@ class VoiceStore(ABC):
         """How long after a dose-time reminder the "have you taken it?" reminder comes. One write."""
 
     @abstractmethod
+    def set_name_medicines_in_reminders(self, recipient_id: str, name_them: bool) -> None:
+        """The carer's opt-in to medicine names in Alexa reminders (stored in Amazon's cloud). One write."""
+
+    @abstractmethod
     def put_reminder_token(self, recipient_id: str, key: str, token: ReminderToken) -> None:
         """One write."""
 

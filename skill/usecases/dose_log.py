@@ -33,6 +33,7 @@ from skill.doses import (
     pick_for_time_of_day,
 )
 from skill.notify.followups import after_dose_logged
+from skill.reports.rollups import note_dose_change
 from skill.store.base import Store
 from skill.store.core import LogOutcome, RecipientView
 from skill.usecases.access import recipient_for
@@ -130,6 +131,9 @@ def _record(store: Store, actor: Actor, recipient: Recipient, med: Medication, d
     status = log_status(recipient, dose, at, skip)
     counted = med.pill_count is not None and status.is_taken
     outcome = store.record_dose(dose, status, at, actor.source, pill_delta=-dose.quantity if counted else 0)
+    if outcome.applied:
+        note_dose_change(store, recipient, outcome.dose, outcome.previous_status, outcome.dose.status, now,
+                         outcome.dose.logged_at)
     if outcome.applied and counted and outcome.pills_left is None and med.pill_count is not None:
         outcome = replace(outcome, pills_left=max(med.pill_count - dose.quantity, 0))
     after_dose_logged(store, recipient, med, outcome, now)
@@ -250,8 +254,8 @@ def log_medicine(store: Store, actor: Actor, now: datetime, recipient_id: str, m
 
 def log_time_of_day(store: Store, actor: Actor, now: datetime, recipient_id: str, *,
                     slot: TimeOfDay | None = None, clock_time: time | None = None, yesterday: bool = False,
-                    at: datetime | None = None, confirm: bool = False, view: RecipientView | None = None,
-                    covered_from: datetime | None = None) -> LogResult:
+                    at: datetime | None = None, skip: bool = False, confirm: bool = False,
+                    view: RecipientView | None = None, covered_from: datetime | None = None) -> LogResult:
     """ "I've had my morning tablets", "tonight's", "my 8 o'clock ones": every dose of that time, by name."""
     recipient = recipient_for(store, actor, recipient_id, edit=True, known=view.recipient if view else None)
     taken = _when_taken(now, at)
@@ -263,7 +267,7 @@ def log_time_of_day(store: Store, actor: Actor, now: datetime, recipient_id: str
         pick = pick_for_time_of_day(scheduled, slot, taken, taken.astimezone(recipient.tz).date(), yesterday)
     else:
         pick = pick_everything_due(scheduled, taken)
-    return _from_pick(store, actor, view, pick, taken, now, confirm)
+    return _from_pick(store, actor, view, pick, taken, now, confirm, skip)
 
 
 def log_doses(store: Store, actor: Actor, now: datetime, recipient_id: str, dose_ids: Sequence[str], *,

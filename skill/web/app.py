@@ -17,14 +17,20 @@ from skill.notify.channel import Channel
 from skill.store.base import Store
 from skill.store.ratelimit_limits import SCHEME as STORE_LIMITS
 from skill.usecases.errors import Forbidden
-from skill.web import csrf
+from skill.web import audit_words, csrf, timefields, zones
 from skill.web.account import account_blueprint
 from skill.web.api import api_blueprint
 from skill.web.auth import auth_blueprint, current_user, load_user
 from skill.web.config import WebConfig
+from skill.web.confirm import confirm_blueprint
+from skill.web.contact_alerts import contact_alerts_blueprint
 from skill.web.coordinator import coordinator_blueprint
+from skill.web.dose_fixes import dose_fixes_blueprint
+from skill.web.downloads import downloads_blueprint
+from skill.web.heard import heard_blueprint
 from skill.web.history import history_blueprint
 from skill.web.password_reset import password_reset_blueprint
+from skill.web.people import people_blueprint
 from skill.web.recipient import recipient_blueprint
 from skill.web.today import today_blueprint
 
@@ -54,6 +60,7 @@ def create_app(store: Store, config: WebConfig | None = None, *, email: Channel 
     )
     app.extensions["dosekeeper.store"] = store
     # Counted in the store (skill.store.ratelimit_limits), so the limits hold across Lambda containers.
+    app.add_template_filter(timefields.format_clock, "clock")
     limiter = Limiter(get_remote_address, app=app, storage_uri=f"{STORE_LIMITS}://", default_limits=[],
                       storage_options=cast(dict[str, str | int], {"store": store, "clock": config.clock}))
 
@@ -72,7 +79,10 @@ def create_app(store: Store, config: WebConfig | None = None, *, email: Channel 
 
     @app.context_processor
     def globals_() -> dict[str, Any]:
-        return {"csrf_token": csrf.csrf_token, "me": current_user()}
+        return {"csrf_token": csrf.csrf_token, "me": current_user(), "clock_hint": timefields.clock_hint,
+                "zone_groups": zones.zone_groups, "known_zone": zones.known_zone,
+                "field_words": audit_words.field_words, "value_words": audit_words.value_words,
+                "what_words": audit_words.what_words}
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
@@ -98,6 +108,12 @@ def create_app(store: Store, config: WebConfig | None = None, *, email: Channel 
     app.register_blueprint(auth_blueprint(store, config, limiter))
     app.register_blueprint(today_blueprint(store, config))
     app.register_blueprint(recipient_blueprint(store, config))
+    app.register_blueprint(confirm_blueprint(store, config))
+    app.register_blueprint(dose_fixes_blueprint(store, config))
+    app.register_blueprint(contact_alerts_blueprint(store, config))
+    app.register_blueprint(people_blueprint(store, config))
+    app.register_blueprint(downloads_blueprint(store, config))
+    app.register_blueprint(heard_blueprint(store, config))
     app.register_blueprint(history_blueprint(store, config))
     app.register_blueprint(coordinator_blueprint(store, config))
     app.register_blueprint(account_blueprint(store, config, limiter))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from skill.domain.models import Dose, Recipient
 from skill.doses import EARLY_WINDOW
-from skill.reports.adherence import Outcome, classify
+from skill.reports.adherence import Outcome, RecordingStarts, classify
 
 LABELS = {
     "taken": "Taken on time",
@@ -16,6 +16,7 @@ LABELS = {
     "skipped": "Skipped",
     "due": "Due now",
     "upcoming": "Upcoming",
+    "not_recorded": "Not recorded (before it was added)",
 }
 
 
@@ -35,10 +36,10 @@ class DoseLine:
                 "can_log": self.can_log}
 
 
-def dose_line(recipient: Recipient, dose: Dose, now: datetime) -> DoseLine:
-    outcome = classify(dose, recipient.grace, now)
+def dose_line(recipient: Recipient, dose: Dose, now: datetime, starts: RecordingStarts | None = None) -> DoseLine:
+    outcome = classify(dose, recipient.grace, now, starts)
     status = {Outcome.ON_TIME: "taken", Outcome.LATE: "late", Outcome.MISSED: "missed",
-              Outcome.SKIPPED: "skipped"}.get(outcome)
+              Outcome.SKIPPED: "skipped", Outcome.NOT_RECORDED: "not_recorded"}.get(outcome)
     if status is None:
         status = "due" if dose.scheduled_utc <= now else "upcoming"
     loggable = not dose.is_logged and dose.scheduled_utc <= now + EARLY_WINDOW

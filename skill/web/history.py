@@ -9,12 +9,14 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
+from skill.accounts.access import can_edit
 from skill.reports.adherence import recipient_summary
 from skill.reports.heatmap import STYLES, heatmap_cells, render_heatmap_svg
 from skill.store.base import Store
-from skill.web.auth import require_login
+from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig
 from skill.web.guards import recipient_for
+from skill.web.person_sections import recent_events, recent_logs
 
 RANGES = (7, 30, 90)
 
@@ -33,7 +35,10 @@ def history_blueprint(store: Store, config: WebConfig) -> Blueprint:
         data = heatmap_cells(store, recipient, end_day - timedelta(days=span - 1), end_day, now)
         svg = Markup(render_heatmap_svg(data, title=f"Doses over the last {span} days"))  # noqa: S704 - escaped
         summary = recipient_summary(store, recipient, now, days=span)
+        events = recent_events(store, recipient, now, timedelta(days=span))
         return render_template("history.html", recipient=recipient, data=data, svg=svg, span=span,
-                               ranges=RANGES, styles=STYLES, summary=summary)
+                               ranges=RANGES, styles=STYLES, summary=summary, events=events,
+                               recent_logs=recent_logs(store, recipient, now),
+                               editable=can_edit(signed_in_user(), recipient))
 
     return bp

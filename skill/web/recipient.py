@@ -24,9 +24,13 @@ from skill.web.forms import (
     form_values,
     medication_form_values,
     medication_from_form,
+    name_medicines_from_form,
     speech_from_form,
 )
 from skill.web.guards import recipient_for, web_actor
+from skill.web.person_sections import person_sections
+
+CHANNEL_WORDS = {"email": "email", "sms": "text message", "webhook": "webhook"}
 
 
 def device_clock(recipient: Recipient, device_timezone: str | None, now: datetime) -> dict[str, str] | None:
@@ -41,26 +45,34 @@ def device_clock(recipient: Recipient, device_timezone: str | None, now: datetim
     return {"zone": device_timezone, "here": now.astimezone(recipient.tz).strftime("%H:%M"), "device": there}
 
 
+def render_person(store: Store, config: WebConfig, recipient: Recipient, status: int = 200,
+                  **extra: Any) -> ResponseReturnValue:
+    """The person page, with `extra` (an error, a new link code) on top: every page route renders it so."""
+    user = signed_in_user()
+    voice_state = store.get_voice_state(recipient.id)
+    context: dict[str, Any] = {
+        "recipient": recipient,
+        "editable": can_edit(user, recipient),
+        "medications": store.list_medications(recipient.id, include_stopped=True),
+        "contacts": store.list_contacts(recipient.id),
+        "audit": store.list_audit(recipient.id, limit=50),
+        "device": device_clock(recipient, voice_state.device_timezone, config.clock()),
+        "followup_minutes": voice_state.followup_minutes,
+        "name_medicines_in_reminders": voice_state.name_medicines_in_reminders,
+        "form": medication_form_values(None),
+        "contact_form": {},
+        **person_sections(store, recipient, config.clock()),
+    }
+    context.update(extra)
+    return render_template("recipient.html", **context), status
+
+
 def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     bp = Blueprint("recipient", __name__)
     bp.before_request(require_login)
 
     def page(recipient: Recipient, status: int = 200, **extra: Any) -> ResponseReturnValue:
-        user = signed_in_user()
-        voice_state = store.get_voice_state(recipient.id)
-        context: dict[str, Any] = {
-            "recipient": recipient,
-            "editable": can_edit(user, recipient),
-            "medications": store.list_medications(recipient.id, include_stopped=True),
-            "contacts": store.list_contacts(recipient.id),
-            "audit": store.list_audit(recipient.id, limit=50),
-            "device": device_clock(recipient, voice_state.device_timezone, config.clock()),
-            "followup_minutes": voice_state.followup_minutes,
-            "form": medication_form_values(None),
-            "contact_form": {},
-        }
-        context.update(extra)
-        return render_template("recipient.html", **context), status
+        return render_person(store, config, recipient, status, **extra)
 
     def medication_of(recipient: Recipient, medication_id: str) -> Medication:
         med = next((m for m in store.list_medications(recipient.id, include_stopped=True)
@@ -110,6 +122,9 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     def stop_medication(recipient_id: str, medication_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
         before = medication_of(recipient, medication_id)
+        if request.form.get("confirm") != "yes":  # one tap never stops a medicine: ask first (skill/web/confirm.py)
+            return redirect(url_for("confirm.stop_medication", recipient_id=recipient.id,
+                                    medication_id=before.id), code=303)
         care_plan.stop_medication(store, web_actor(), config.clock(), recipient.id, before.id)
         flash(f"{before.name} is stopped; its history stays.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#medications", code=303)
@@ -122,13 +137,19 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
             draft = contact_from_form(request.form, recipient.id, now)
             contact = contacts.add_contact(store, web_actor(), now, draft)
         except ValidationError as exc:
-            return page(recipient, 422, contact_error=str(exc), contact_form=dict(request.form))
-        flash(f"{contact.name} will get alerts at {contact.address}.")
+            field = getattr(exc, "field", "") or ("quiet" if "quiet" in str(exc) else "")
+            return page(recipient, 422, contact_error=getattr(exc, "reason", str(exc)), contact_error_field=field,
+                        contact_form=dict(request.form))
+        flash(f"{contact.name} is added: they will get alerts by {CHANNEL_WORDS.get(contact.channel, contact.channel)} "
+              f"at {contact.address}. Send a test alert to check it reaches them.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#contacts", code=303)
 
     @bp.post("/recipients/<recipient_id>/contacts/<contact_id>/delete")
     def delete_contact(recipient_id: str, contact_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
+        if request.form.get("confirm") != "yes":  # one tap never removes a contact: ask first
+            return redirect(url_for("confirm.remove_contact", recipient_id=recipient.id, contact_id=contact_id),
+                            code=303)
         contact = contacts.remove_contact(store, web_actor(), config.clock(), recipient.id, contact_id)
         flash(f"{contact.name} will no longer get alerts.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#contacts", code=303)
@@ -136,19 +157,21 @@ def recipient_blueprint(store: Store, config: WebConfig) -> Blueprint:
     @bp.post("/recipients/<recipient_id>/settings")
     def save_settings(recipient_id: str) -> ResponseReturnValue:
         recipient = recipient_for(store, recipient_id, edit=True)
-        followup = store.get_voice_state(recipient.id).followup_minutes
+        voice_state = store.get_voice_state(recipient.id)
+        followup, names = voice_state.followup_minutes, voice_state.name_medicines_in_reminders
         try:  # everything is checked before anything is saved
             speech, grace = speech_from_form(request.form)
             zone = request.form.get("timezone", recipient.timezone).strip()
             updated = replace(recipient, speech=speech, grace_minutes=grace, timezone=zone)
             new_followup = followup_from_form(request.form, followup)
+            new_names = name_medicines_from_form(request.form, names)
         except ValidationError as exc:
             return page(recipient, 422, settings_error=str(exc))
-        if updated == recipient and new_followup == followup:
+        if updated == recipient and new_followup == followup and new_names == names:
             flash("Nothing changed.")
             return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
         # a new time zone re-plans the doses still to come
-        recipients.change_recipient(store, web_actor(), config.clock(), updated, new_followup)
+        recipients.change_recipient(store, web_actor(), config.clock(), updated, new_followup, new_names)
         flash("Settings are saved.")
         return redirect(url_for("recipient.show", recipient_id=recipient.id) + "#settings", code=303)
 

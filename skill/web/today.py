@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from skill.accounts.access import can_edit
 from skill.domain.models import Medication, Recipient
+from skill.reports.adherence import recording_starts
 from skill.store.base import Store
 from skill.usecases.dose_log import LogKind, LogResult, Warning, log_doses, log_medicine
 from skill.usecases.reading import doses_on
@@ -31,8 +32,10 @@ def flash_result(result: LogResult) -> None:
     for item in result.logged:
         status = "taken" if item.dose.status.is_taken else "skipped"
         note = "".join(f" Note: {WARNINGS[w]}." for w in result.warnings)
+        # the category carries what "Undo" needs (base.html draws the button; skill/web/dose_fixes.py undoes)
+        tone = "error" if result.warnings and Warning.EARLY not in result.warnings else "message"
         flash(f"{item.medication.name} at {item.dose.scheduled_local:%H:%M}: {status}.{note}",
-              "error" if result.warnings and Warning.EARLY not in result.warnings else "message")
+              f"undo|{tone}|{result.recipient.id}|{item.dose.id}")
     if result.kind is LogKind.CONFIRM_EXTRA and result.already:
         earlier = result.already[0]
         when = earlier.logged_at.astimezone(tz) if earlier.logged_at else earlier.scheduled_local
@@ -62,7 +65,8 @@ def build_day(store: Store, recipient: Recipient, config: WebConfig, editable: b
     now = config.clock()
     meds = store.list_medications(recipient.id, include_stopped=True)
     doses = doses_on(store, recipient, now.astimezone(recipient.tz).date())
-    return RecipientDay(recipient=recipient, lines=[dose_line(recipient, d, now) for d in doses],
+    starts = recording_starts(meds)
+    return RecipientDay(recipient=recipient, lines=[dose_line(recipient, d, now, starts) for d in doses],
                         as_needed=[m for m in meds if m.active and m.schedule.as_needed], editable=editable,
                         local_date=now.astimezone(recipient.tz).strftime("%A %d %B"))
 

@@ -123,7 +123,7 @@ def test_a_carer_adds_a_medicine_and_logs_a_dose_from_today(page: Page, site: Si
     expect(rows.filter(has_text=first).first).to_contain_text("Taken on time")
     recipient = site.store.get_recipient(rid)
     assert recipient is not None
-    logged = [d for d in doses_on(site.store, recipient) if d.medication_name == "Ramipril" and d.is_logged]
+    logged = [d for d in doses_on(site.store, recipient, datetime.now(UTC)) if d.medication_name == "Ramipril" and d.is_logged]
     assert [(d.status, d.source) for d in logged] == [(DoseStatus.TAKEN, LogSource.WEB)]
     shot(page, "today-logged")
 
@@ -133,7 +133,7 @@ def test_today_updates_live_when_a_dose_is_logged_elsewhere(page: Page, site: Si
     sign_in(page, site, site.demo.other_carer_email)
     recipient = site.store.get_recipient(site.demo.other_recipient_ids[0])
     assert recipient is not None
-    open_doses = [d for d in doses_on(site.store, recipient) if not d.is_logged]
+    open_doses = [d for d in doses_on(site.store, recipient, datetime.now(UTC)) if not d.is_logged]
     if not open_doses:
         pytest.fail("the demo always leaves today's later doses open")
     dose = open_doses[-1]

@@ -134,3 +134,21 @@ def test_the_voice_view_says_who_is_linked_so_a_guessed_recipient_is_confirmed_i
     store.delete_alexa_link("amzn1.ask.account.K")
     bert_view = store.load_voice_view(bert.id, NOW)
     assert bert_view is not None and bert_view.linked_ids == frozenset()
+
+
+def test_medicine_names_in_reminders_are_off_until_a_carer_opts_in_and_can_be_turned_off(store: Store) -> None:
+    # GIVEN a person with some voice state already
+    edith = recipient()
+    store.put_recipient(edith)
+    store.set_followup_minutes(edith.id, 45)
+    assert store.get_voice_state(edith.id).name_medicines_in_reminders is False
+    # WHEN the carer opts in
+    store.set_name_medicines_in_reminders(edith.id, True)
+    # THEN it reads back, in the turn's one read too, and the other settings stay
+    state = store.get_voice_state(edith.id)
+    assert state.name_medicines_in_reminders is True and state.followup_minutes == 45
+    loaded = store.load_voice_view(edith.id, NOW)
+    assert loaded is not None and loaded.state.name_medicines_in_reminders is True
+    # AND opting out again sticks
+    store.set_name_medicines_in_reminders(edith.id, False)
+    assert store.get_voice_state(edith.id).name_medicines_in_reminders is False

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 
 from skill.cli.main import cli
@@ -117,9 +118,11 @@ def test_a_pretend_time_needs_the_in_process_skill(db: Path, edith: str) -> None
 
 def test_a_name_the_carer_recorded_is_understood_as_that_medicine(db: Path, edith: str) -> None:
     # GIVEN the carer records with the CLI that Edith calls her 8 o'clock Bisoprolol her "heart pill"
-    added = CliRunner().invoke(cli, ["--store", f"sqlite:///{db}", "med", "add", edith, "--name", "Bisoprolol",
-                                     "--dose", "2.5 mg", "--at", "08:00", "--start", "2026-01-01",
-                                     "--also-called", "heart pill"])
+    # (an hour before the console's MORNING by the clock `med add` reads, so that day's doses are planned)
+    with time_machine.travel(datetime.fromisoformat(MORNING) - timedelta(hours=1)):
+        added = CliRunner().invoke(cli, ["--store", f"sqlite:///{db}", "med", "add", edith, "--name", "Bisoprolol",
+                                         "--dose", "2.5 mg", "--at", "08:00", "--start", "2026-01-01",
+                                         "--also-called", "heart pill"])
     assert added.exit_code == 0, added.output
     # WHEN she asks about, then logs, her heart pill by that name (Metformin is due at 8 too)
     result = chat(db, edith, "--at", MORNING, lines=[

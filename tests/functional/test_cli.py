@@ -3,20 +3,47 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 
 from skill.cli.main import cli
 from skill.store.sqlite import SqliteStore
 
+LONDON = ZoneInfo("Europe/London")
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@dataclass
+class Clock:
+    """The clock the CLI reads (it takes no clock argument), moved by time-machine on a recent day in London."""
+
+    day: date
+    traveller: time_machine.Traveller
+
+    def at(self, hhmm: str) -> str:
+        return datetime.combine(self.day, time.fromisoformat(hhmm), LONDON).isoformat()
+
+    def move_to(self, hhmm: str) -> None:
+        self.traveller.move_to(datetime.fromisoformat(self.at(hhmm)).astimezone(UTC))
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Three days ago (relative to today), at 07:00 in London: before that day's doses."""
+    day = datetime.now(LONDON).date() - timedelta(days=3)
+    with time_machine.travel(datetime.combine(day, time(7), LONDON).astimezone(UTC)) as traveller:
+        yield Clock(day, traveller)
 
 
 def run(db: str, *args: str) -> Result:
@@ -55,27 +82,30 @@ def test_a_carer_adds_a_person_and_a_medication_and_sees_todays_doses(db: str) -
     assert [p["name"] for p in people] == ["Edith"]
 
 
-def test_logging_twice_records_one_dose_and_says_when(db: str) -> None:
+def test_logging_twice_records_one_dose_and_says_when(db: str, clock: Clock) -> None:
     rid = add_edith(db)
-    run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--at", "20:00", "--start", "2026-11-01")
-    first = run(db, "log", rid, "--medication", "METFORMIN", "--at", "2026-11-20T08:05:00+00:00", "--json")
+    start = (clock.day - timedelta(days=19)).isoformat()
+    run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--at", "20:00", "--start", start)
+    clock.move_to("12:00")
+    first = run(db, "log", rid, "--medication", "METFORMIN", "--at", clock.at("08:05"), "--json")
     assert first.exit_code == 0, first.output
     assert json.loads(first.output)["status"] == "taken"
-    second = run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:10:00+00:00")
+    second = run(db, "log", rid, "--medication", "metformin", "--at", clock.at("08:10"))
     assert second.exit_code == 2
     assert "already taken at 08:05" in second.output
-    doses = json.loads(run(db, "doses", rid, "--date", "2026-11-20", "--json").output)
+    doses = json.loads(run(db, "doses", rid, "--date", clock.day.isoformat(), "--json").output)
     assert [(d["status"], d["source"]) for d in doses] == [("taken", "cli"), ("pending", None)]
 
 
-def test_late_and_skipped_logs(db: str) -> None:
+def test_late_and_skipped_logs(db: str, clock: Clock) -> None:
     rid = add_edith(db)
-    run(db, "med", "add", rid, "--name", "Aspirin", "--at", "09:00", "--start", "2026-11-01")
-    run(db, "med", "add", rid, "--name", "Ramipril", "--at", "09:00", "--start", "2026-11-01")
-    late = run(db, "log", rid, "--medication", "aspirin", "--at", "2026-11-20T11:30:00+00:00", "--json")
+    start = (clock.day - timedelta(days=19)).isoformat()
+    run(db, "med", "add", rid, "--name", "Aspirin", "--at", "09:00", "--start", start)
+    run(db, "med", "add", rid, "--name", "Ramipril", "--at", "09:00", "--start", start)
+    clock.move_to("12:00")
+    late = run(db, "log", rid, "--medication", "aspirin", "--at", clock.at("11:30"), "--json")
     assert json.loads(late.output)["status"] == "taken_late"
-    skipped = run(db, "log", rid, "--medication", "ramipril", "--skip", "--at", "2026-11-20T09:00:00+00:00",
-                  "--json")
+    skipped = run(db, "log", rid, "--medication", "ramipril", "--skip", "--at", clock.at("09:00"), "--json")
     assert json.loads(skipped.output)["status"] == "skipped"
 
 
@@ -151,7 +181,7 @@ def test_store_url_from_environment_and_bad_urls(tmp_path: Path, monkeypatch: py
     assert bad.exit_code == 2 and "unknown store URL" in bad.output
 
 
-def test_the_cli_works_on_a_real_dynamodb_compatible_server(dynalite_url: str,
+def test_the_cli_works_on_a_real_dynamodb_compatible_server(dynalite_url: str, clock: Clock,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the standard AWS settings pointing at a local server (dynalite), and a dynamodb:// store URL
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite_url)
@@ -161,13 +191,16 @@ def test_the_cli_works_on_a_real_dynamodb_compatible_server(dynalite_url: str,
     assert run(db, "store", "init").exit_code == 0
     assert run(db, "store", "init").exit_code == 0
     rid = add_edith(db)
-    assert run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--start", "2026-11-01").exit_code == 0
-    assert run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:05:00+00:00").exit_code == 0
-    again = run(db, "log", rid, "--medication", "metformin", "--at", "2026-11-20T08:06:00+00:00")
+    start = (clock.day - timedelta(days=19)).isoformat()
+    assert run(db, "med", "add", rid, "--name", "Metformin", "--at", "08:00", "--start", start).exit_code == 0
+    clock.move_to("12:00")
+    assert run(db, "log", rid, "--medication", "metformin", "--at", clock.at("08:05")).exit_code == 0
+    again = run(db, "log", rid, "--medication", "metformin", "--at", clock.at("08:06"))
     # THEN the table holds exactly one log, and the second attempt says when the first was
     assert again.exit_code == 2 and "already taken at 08:05" in again.output
-    doses = json.loads(run(db, "doses", rid, "--date", "2026-11-20", "--json").output)
-    assert [(d["status"], d["logged_at"]) for d in doses] == [("taken", "2026-11-20T08:05:00+00:00")]
+    doses = json.loads(run(db, "doses", rid, "--date", clock.day.isoformat(), "--json").output)
+    assert [(d["status"], datetime.fromisoformat(d["logged_at"])) for d in doses] == [
+        ("taken", datetime.fromisoformat(clock.at("08:05")))]
 
 
 def test_moving_a_recipient_to_another_zone_keeps_dose_times_local(db: str) -> None:

@@ -500,7 +500,7 @@ def test_asking_which_one_names_three_medicines_at_most(
     assert said.text == "Which one: Amlodipine, Bisoprolol, Metformin or another one?"
     # AND the one she names, listed or not, is the one answered about
     said = chat.answer("CheckDoseIntent", medication="ramipril")
-    assert said.text == "No. You haven't taken your Ramipril yet today. It was due at 8 this morning."
+    assert said.text == "Not yet. Your Ramipril from 8 this morning isn't noted. Have you taken it?"
 
 
 def test_a_name_two_medicines_share_is_asked_about(

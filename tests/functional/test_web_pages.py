@@ -90,7 +90,7 @@ def test_a_bad_medicine_form_says_what_is_wrong_and_keeps_what_was_typed(client:
     response = client.post(f"/recipients/{world.edith.id}/medications", data={
         "csrf_token": csrf, "name": "Ramipril", "time": ["25:00"]})
     assert response.status_code == 422
-    assert "invalid time" in response.text and 'value="Ramipril"' in response.text
+    assert "is not a time" in response.text and 'value="Ramipril"' in response.text
     none = client.post(f"/recipients/{world.edith.id}/medications", data={"csrf_token": csrf, "name": "X"})
     assert none.status_code == 422 and "at least one time" in none.text
     assert [m.name for m in world.store.list_medications(world.edith.id)] == ["Metformin"]
@@ -118,8 +118,13 @@ def test_stopping_a_medicine_keeps_its_history(client: FlaskClient, world: World
     dose = doses_on(world.store, world.edith, NOW)[0]
     world.store.record_dose(dose, DoseStatus.TAKEN, NOW, LogSource.VOICE)
     csrf = login(client, "ann@example.org")
-    # WHEN the medicine is stopped
-    client.post(f"/recipients/{world.edith.id}/medications/{world.metformin.id}/stop", data={"csrf_token": csrf})
+    # WHEN Stop is pressed, it only asks first (one tap never stops a medicine) ...
+    stop = f"/recipients/{world.edith.id}/medications/{world.metformin.id}/stop"
+    asked = client.post(stop, data={"csrf_token": csrf}, follow_redirects=True)
+    assert "Stop Metformin?" in asked.text and "Yes, stop Metformin" in asked.text
+    assert [m.name for m in world.store.list_medications(world.edith.id)] == ["Metformin"]
+    # ... and the confirmation stops it
+    client.post(stop, data={"csrf_token": csrf, "confirm": "yes"})
     # THEN no doses are expected ahead, the logged one stays, and the page says Stopped
     assert world.store.list_medications(world.edith.id) == []
     assert world.store.list_doses(world.edith.id, NOW + timedelta(hours=1), NOW + timedelta(days=3)) == []
@@ -140,7 +145,11 @@ def test_contacts_are_added_and_removed_with_alert_settings(client: FlaskClient,
     bad = client.post(f"/recipients/{world.edith.id}/contacts", data={
         "csrf_token": csrf, "name": "Jo", "channel": "pigeon", "address": "x"})
     assert bad.status_code == 422 and "channel must be one of" in bad.text
-    client.post(f"/recipients/{world.edith.id}/contacts/{contact.id}/delete", data={"csrf_token": csrf})
+    remove = f"/recipients/{world.edith.id}/contacts/{contact.id}/delete"
+    asked = client.post(remove, data={"csrf_token": csrf}, follow_redirects=True)
+    assert "Remove Jo?" in asked.text and "Nobody else will be told about missed doses." in asked.text
+    assert world.store.list_contacts(world.edith.id) == [contact]
+    client.post(remove, data={"csrf_token": csrf, "confirm": "yes"})
     assert world.store.list_contacts(world.edith.id) == []
     assert sorted(e.action for e in world.store.list_audit(world.edith.id)) == ["create", "delete"]
 

@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model.services.api_configuration import ApiConfiguration
+from ask_sdk_model.services.reminder_management.reminder_management_service_client import (
+    ReminderManagementServiceClient,
+)
+
+from skill.alexa.api_client import TimeoutApiClient
+
 REMINDERS = "/v1/alerts/reminders"
 
 
@@ -38,6 +46,16 @@ class FakeAlexaApis:
 
     def calls(self, method: str, prefix: str = REMINDERS) -> list[Seen]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    def spoken(self) -> list[str]:
+        """What every reminder now set would say, sorted: what Amazon keeps and shows in the Alexa app."""
+        return sorted(str(r["alertInfo"]["spokenInfo"]["content"][0]["text"]) for r in self.reminders.values())
+
+    def client(self) -> ReminderManagementServiceClient:
+        """ask-sdk's own Reminders client pointed here, as Alexa's service client factory would build it."""
+        return ReminderManagementServiceClient(ApiConfiguration(
+            serializer=DefaultSerializer(), api_client=TimeoutApiClient(connect_timeout=10, read_timeout=10),
+            authorization_value="test-api-token", api_endpoint=self.url))
 
     def answer(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         if path.endswith("/settings/System.timeZone") and method == "GET":

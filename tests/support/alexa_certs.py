@@ -25,6 +25,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 ALEXA_DOMAIN = "echo-api.amazon.com"
 CHAIN_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+# OpenSSL checks the loopback https server's chain against the real clock, which a clock-ahead run
+# (tests/clock_ahead) leaves behind, so the CAs and the loopback certificate start this long before `now`.
+REAL_CLOCK_SLACK = timedelta(days=3650)
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ class AlexaTestPKI:
             names=[x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
             key=self.leaf.key,
             issuer=self.intermediate,
-            not_before=self.now - timedelta(days=1),
+            not_before=self.now - REAL_CLOCK_SLACK,
             not_after=self.now + timedelta(days=30),
         )
         cert_path = directory / "loopback-cert.pem"
@@ -233,7 +236,7 @@ def alexa_test_pki() -> AlexaTestPKI:
     root_key, intermediate_key, leaf_key, other_key = (_new_key() for _ in range(4))
     root = Issued(
         _ca_certificate(
-            "Test Root CA", root_key, None, now - timedelta(days=365), now + timedelta(days=3650)
+            "Test Root CA", root_key, None, now - REAL_CLOCK_SLACK, now + timedelta(days=3650)
         ),
         root_key,
     )
@@ -242,7 +245,7 @@ def alexa_test_pki() -> AlexaTestPKI:
             "Test Intermediate CA",
             intermediate_key,
             root,
-            now - timedelta(days=365),
+            now - REAL_CLOCK_SLACK,
             now + timedelta(days=1825),
         ),
         intermediate_key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.alexa.matching import is_generic, match
+from skill.conversation.matching import is_generic, match
 from skill.domain.models import Medication
 from tests.factories import medication
 

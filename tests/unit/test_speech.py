@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from skill.alexa.speech import choice, dose_words, first_few, medicine, ssml, time_of_day, when
+from skill.conversation.speech import choice, dose_words, first_few, medicine, ssml, time_of_day, when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from skill.alexa.handlers.add_medication import AddMedicationHandler
 from skill.alexa.handlers.base import Handler
-from skill.alexa.handlers.check import CheckDoseHandler, ListMedicationsHandler, NextDoseHandler, PillsLeftHandler
 from skill.alexa.handlers.conversation import (
     CancelHandler,
-    FallbackHandler,
-    HelpHandler,
     NavigateHomeHandler,
-    NoHandler,
+    NormalSpeedHandler,
     RepeatHandler,
     SlowerHandler,
     StopHandler,
-    YesHandler,
 )
+from skill.alexa.handlers.dialogue import DIALOGUE_HANDLERS
 from skill.alexa.handlers.launch import LaunchHandler
 from skill.alexa.handlers.link import LinkAccountHandler
-from skill.alexa.handlers.log_dose import LogDoseHandler
 from skill.alexa.handlers.reminders_permission import PermissionResponseHandler
 from skill.alexa.handlers.session import MessageReceivedHandler, SessionEndedHandler
-from skill.alexa.handlers.skip_snooze import SkipDoseHandler, SnoozeHandler
+from skill.alexa.handlers.snooze import SnoozeHandler
 from skill.alexa.turn import Deps
 
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
-    LaunchHandler, LinkAccountHandler, LogDoseHandler, CheckDoseHandler, NextDoseHandler, ListMedicationsHandler,
-    PillsLeftHandler, SkipDoseHandler, SnoozeHandler, AddMedicationHandler, YesHandler, NoHandler,
-    RepeatHandler, SlowerHandler, HelpHandler, StopHandler, CancelHandler, NavigateHomeHandler,
-    FallbackHandler, PermissionResponseHandler, MessageReceivedHandler, SessionEndedHandler,
+    LaunchHandler, LinkAccountHandler, *DIALOGUE_HANDLERS, SnoozeHandler, AddMedicationHandler,
+    RepeatHandler, SlowerHandler, NormalSpeedHandler, StopHandler, CancelHandler, NavigateHomeHandler,
+    PermissionResponseHandler, MessageReceivedHandler, SessionEndedHandler,
 )
 
 

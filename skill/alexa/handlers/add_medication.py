@@ -5,7 +5,7 @@ For people who manage their own medicines. A name already on the list is not add
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -13,28 +13,15 @@ from ask_sdk_model.dialog.delegate_directive import DelegateDirective
 from ask_sdk_model.response import Response
 
 from skill.alexa.handlers.base import Handler, number_slot, resolved_values, slot_text
-from skill.alexa.reply import reply
-from skill.alexa.speech import medicine, time_of_day
+from skill.alexa.reply import catalog_of, reply
 from skill.alexa.turn import Turn
+from skill.conversation.dialogue import spoken_time
+from skill.conversation.speech import medicine, time_of_day
 from skill.domain.actors import Actor
 from skill.domain.errors import ValidationError
 from skill.domain.models import Medication, Schedule, new_id
 from skill.usecases.care_plan import add_medication
 from skill.usecases.errors import Invalid
-
-# AMAZON.TIME also resolves "in the morning" and friends to these codes.
-_PARTS_OF_DAY = {"MO": time(8), "AF": time(13), "EV": time(18), "NI": time(21)}
-
-
-def spoken_time(text: str | None) -> time | None:
-    if not text:
-        return None
-    if text in _PARTS_OF_DAY:
-        return _PARTS_OF_DAY[text]
-    try:
-        return time.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def slot_name(handler_input: HandlerInput, name: str) -> str | None:
@@ -52,14 +39,14 @@ class AddMedicationHandler(Handler):
             handler_input.response_builder.add_directive(DelegateDirective(updated_intent=request.intent))
             response: Response = handler_input.response_builder.response
             return response
+        say = catalog_of(handler_input)
         confirmation = getattr(getattr(request.intent, "confirmation_status", None), "value", "NONE")
         if confirmation != "CONFIRMED":
-            return reply(handler_input, "All right, I haven't added anything.", end=True)
+            return reply(handler_input, say("add.cancelled"), end=True)
         name = slot_name(handler_input, "medication")
         at = spoken_time(slot_text(handler_input, "time"))
         if name is None or at is None:
-            return reply(handler_input, "Sorry, I didn't get the medicine's name and time. Please try again.",
-                         end=True)
+            return reply(handler_input, say("add.missing"), end=True)
         amount = number_slot(handler_input, "doseAmount")
         unit = slot_name(handler_input, "doseUnit") or ""
         dose_text = f"{amount} {unit}".strip() if amount is not None else ""
@@ -68,11 +55,11 @@ class AddMedicationHandler(Handler):
                                     schedule=Schedule(times=(at,), start=turn.local_now.date()),
                                     dose_text=dose_text)
         except ValidationError:
-            return reply(handler_input, "Sorry, I couldn't add that medicine. Please try again.", end=True)
+            return reply(handler_input, say("add.failed"), end=True)
         try:
             medication = add_medication(self.deps.store, Actor.person(turn.recipient.id), turn.now, medication)
         except Invalid:
-            return reply(handler_input, f"{name} is already on your list, so I haven't added it again.", end=True)
+            return reply(handler_input, say("add.duplicate", name=name), end=True)
         said = medicine(medication.name, dose_text, turn.speech_locale)
         daily = time_of_day(datetime.combine(turn.local_now.date(), at), turn.speech_locale)
-        return reply(handler_input, f"I've added {said}, every day at {daily}.", end=True)
+        return reply(handler_input, say("add.done", name=said, when=daily), end=True)

@@ -1,4 +1,4 @@
-"""What every handler shares: the link gate, reading slots, and asking again for one."""
+"""What every handler shares: the link gate, reading Alexa's slots into an `Utterance`, and the turn's `Talk`."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ from typing import Any
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils.predicate import is_intent_name, is_request_type
-from ask_sdk_model.dialog.elicit_slot_directive import ElicitSlotDirective
-from ask_sdk_model.intent import Intent
 from ask_sdk_model.response import Response
-from ask_sdk_model.slot import Slot
-from ask_sdk_model.slot_confirmation_status import SlotConfirmationStatus
 
-from skill.alexa.reply import reply
+from skill.alexa.reply import catalog_of, pending_of, reply
 from skill.alexa.turn import Deps, Turn, turn_of
-
-ASK_FOR_CODE = ("Before I can help, I need to know who you are. Please ask the person who set up your medicines "
-                "for your six-digit code, then say: my code is, followed by the numbers.")
-CODE_REPROMPT = "Please say: my code is, and then the six numbers."
-WHAT_NEXT = "What would you like to do?"
+from skill.conversation.talk import Talk
+from skill.conversation.utterance import SlotValue, Utterance
 
 
 class Handler(AbstractRequestHandler):
     """A handler for one request type or intent; most need a linked person (`needs_link`), and an unlinked
-    one hears `unlinked_text` (how to link) instead."""
+    one hears the catalog's `unlinked_key` (how to link) instead."""
 
     intent: str | None = None  # the intent handled (None: see `request_type`)
     request_type: str = "IntentRequest"
     needs_link = True
-    unlinked_text = ASK_FOR_CODE
+    unlinked_key = "link.ask_code"
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -42,11 +35,18 @@ class Handler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = turn_of(handler_input)
         if self.needs_link and not turn.linked:
-            return reply(handler_input, self.unlinked_text, reprompt=CODE_REPROMPT)
+            say = catalog_of(handler_input)
+            return reply(handler_input, say(self.unlinked_key), reprompt=say("link.code_reprompt"))
         return self.answer(handler_input, turn)
 
     def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
         raise NotImplementedError
+
+
+def talk_of(handler_input: HandlerInput, deps: Deps, turn: Turn) -> Talk:
+    """The conversation's view of this turn: the one read, the pending question, the words to use."""
+    return Talk(store=deps.store, now=turn.now, locale=turn.speech_locale, view=turn.view,
+                covered_from=turn.view_since(), pending=pending_of(handler_input))
 
 
 def slot(handler_input: HandlerInput, name: str) -> Any:
@@ -74,19 +74,23 @@ def resolved_values(handler_input: HandlerInput, name: str) -> list[tuple[str, s
     return found
 
 
+def utterance_of(handler_input: HandlerInput) -> Utterance:
+    """Alexa's intent and slots, with what each resolved to, in the conversation's terms."""
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    values: dict[str, SlotValue] = {}
+    for name in (getattr(intent, "slots", None) or {}):
+        resolved = resolved_values(handler_input, name)
+        values[name] = SlotValue(
+            heard=slot_text(handler_input, name),
+            ids=tuple(ident or "" for _, ident, dynamic in resolved if not dynamic),
+            own_ids=tuple(ident or "" for _, ident, dynamic in resolved if dynamic),
+            names=tuple(value for value, _, dynamic in resolved if not dynamic),
+        )
+    return Utterance(intent=str(getattr(intent, "name", "") or ""), slots=values)
+
+
 def number_slot(handler_input: HandlerInput, name: str) -> int | None:
     text = slot_text(handler_input, name)
-    if text is None or not text.isdigit():
+    if text is None or not text.isdigit() or len(text) > 6:
         return None
     return int(text)
-
-
-def elicit_slot(handler_input: HandlerInput, name: str) -> None:
-    """Have Alexa take the next answer ("Ramipril", "ten minutes") as this intent's slot `name`: without it, a
-    bare answer matches no sample and would be lost to the fallback intent. The intent's other slots stay."""
-    intent: Any = getattr(handler_input.request_envelope.request, "intent", None)
-    if intent is None:
-        return
-    slots = {**(intent.slots or {}), name: Slot(name=name, confirmation_status=SlotConfirmationStatus.NONE)}
-    updated = Intent(name=intent.name, confirmation_status=intent.confirmation_status, slots=slots)
-    handler_input.response_builder.add_directive(ElicitSlotDirective(updated_intent=updated, slot_to_elicit=name))

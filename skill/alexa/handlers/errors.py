@@ -6,11 +6,11 @@ from ask_sdk_core.dispatch_components.exception_components import AbstractExcept
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
-from skill.alexa.speech import ssml
+from skill.conversation.catalog import Catalog
+from skill.conversation.speech import ssml
 from skill.observability import get_logger
 
 logger = get_logger(__name__)
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 class KindErrorHandler(AbstractExceptionHandler):
@@ -20,7 +20,8 @@ class KindErrorHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         # The type only: messages and tracebacks can carry medicine names.
         logger.error("voice turn failed", extra={"error": type(exception).__name__})
+        say = Catalog(getattr(handler_input.request_envelope.request, "locale", None) or "en-GB")
         builder = handler_input.response_builder
-        builder.speak(ssml(SORRY, "medium")).ask(ssml("What would you like to do?", "medium"))
+        builder.speak(ssml(say("error.sorry"), "medium")).ask(ssml(say("what_next"), "medium"))
         response: Response = builder.response
         return response

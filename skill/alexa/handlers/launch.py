@@ -19,17 +19,13 @@ from ask_sdk_model.interfaces.connections.send_request_directive import SendRequ
 from ask_sdk_model.response import Response
 from ask_sdk_model.ui.ask_for_permissions_consent_card import AskForPermissionsConsentCard
 
-from skill.alexa import answers
 from skill.alexa.device_settings import check_device_zone
-from skill.alexa.handlers.base import WHAT_NEXT, Handler
+from skill.alexa.handlers.base import Handler, talk_of
 from skill.alexa.reminders import reminders_of, wanted_reminders
-from skill.alexa.reply import reply
+from skill.alexa.reply import catalog_of, reply, speak
 from skill.alexa.turn import REMINDERS_SCOPE, Deps, Turn, reminders_granted
+from skill.conversation import dialogue
 
-DISCLAIMER = ("Just so you know: Dose Keeper reminds you and keeps a record, but it is not medical advice. "
-              "For questions about your medicines, please ask your doctor or pharmacist.")
-WELCOME_UNLINKED = ("Welcome to Dose Keeper. To get started, ask the person who set up your medicines for your "
-                    "six-digit code, then say: my code is, followed by the numbers.")
 ASK_AGAIN_AFTER = timedelta(days=7)  # a "no" to reminders is respected this long
 
 
@@ -58,11 +54,13 @@ def sync_reminders(handler_input: HandlerInput, deps: Deps, turn: Turn, can_crea
 
 
 def greet(handler_input: HandlerInput, deps: Deps, turn: Turn, opening: str) -> Response:
-    """The linked person's greeting; used by launch and right after linking."""
+    """The linked person's greeting (launch, and right after linking): the dialogue's check-in or next dose,
+    plus what only Alexa does in session: the person's medicine names, reminders, the device's time zone."""
     assert turn.voice is not None
+    say = catalog_of(handler_input)
     parts = [opening]
     if turn.voice.state.disclaimer_heard_at is None:
-        parts.append(DISCLAIMER)
+        parts.append(say("greet.disclaimer"))
         deps.store.mark_disclaimer_heard(turn.recipient.id, turn.now)
     builder = handler_input.response_builder
     if turn.medications:
@@ -72,26 +70,21 @@ def greet(handler_input: HandlerInput, deps: Deps, turn: Turn, opening: str) -> 
     granted = reminders_granted(handler_input)
     if granted:
         sync_reminders(handler_input, deps, turn, can_create=True)
-    due = answers.due_now(turn)
-    if due:
-        parts.append(answers.due_question(turn, due))
-        return reply(handler_input, " ".join(parts), reprompt="Have you taken it?",
-                     pending={"kind": "taken", "ids": [d.id for d in due]})
-    parts.append(answers.next_dose_sentence(turn))
+    answer = dialogue.greeting(talk_of(handler_input, deps, turn), " ".join(parts))
     declined = turn.voice.state.permission_declined_at
-    if (not granted and any(not m.schedule.as_needed for m in turn.medications)
+    if (answer.question is None and not granted and any(not m.schedule.as_needed for m in turn.medications)
             and (declined is None or turn.now - declined >= ASK_AGAIN_AFTER)):
         # Voice consent first; the card in the Alexa app is the fallback where voice consent is unavailable.
-        parts.append("I can also remind you when each medicine is due.")
         builder.add_directive(permission_request())
-        return reply(handler_input, " ".join(parts), card=AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE]))
-    parts.append(WHAT_NEXT)
-    return reply(handler_input, " ".join(parts), reprompt=WHAT_NEXT)
+        text = answer.text.removesuffix(answer.reprompt or "").rstrip() + " " + say("greet.reminders_offer")
+        return reply(handler_input, text, card=AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE]))
+    return speak(handler_input, answer)
 
 
 class LaunchHandler(Handler):
     request_type = "LaunchRequest"
-    unlinked_text = WELCOME_UNLINKED
+    unlinked_key = "link.welcome"
 
     def answer(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        return greet(handler_input, self.deps, turn, f"Hello {turn.recipient.display_name}.")
+        return greet(handler_input, self.deps, turn, catalog_of(handler_input)("greet.hello",
+                                                                                name=turn.recipient.display_name))

@@ -7,7 +7,7 @@ from ask_sdk_model.response import Response
 
 from skill.alexa.handlers.base import Handler
 from skill.alexa.handlers.launch import sync_reminders
-from skill.alexa.reply import reply
+from skill.alexa.reply import catalog_of, reply
 from skill.alexa.turn import Turn
 
 
@@ -23,7 +23,6 @@ class PermissionResponseHandler(Handler):
         if payload.get("status") == "ACCEPTED":
             self.deps.store.set_permission_declined(turn.recipient.id, None)
             sync_reminders(handler_input, self.deps, turn, can_create=True)
-            return reply(handler_input, "Thank you. I'll remind you when each medicine is due.", end=True)
+            return reply(handler_input, catalog_of(handler_input)("permission.granted"), end=True)
         self.deps.store.set_permission_declined(turn.recipient.id, turn.now)
-        return reply(handler_input, "All right, no reminders. You can still ask me about your medicines "
-                     "any time.", end=True)
+        return reply(handler_input, catalog_of(handler_input)("permission.declined"), end=True)

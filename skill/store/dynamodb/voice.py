@@ -56,6 +56,7 @@ def state_from_item(recipient_id: str, item: dict[str, Any] | None) -> VoiceStat
         device_timezone=item.get("device_timezone") or None,
         followup_minutes=int(item.get("followup_minutes") or default.followup_minutes),
         reminders=reminders,
+        name_medicines_in_reminders=item.get("name_medicines_in_reminders") is True,
     )
 
 
@@ -178,6 +179,9 @@ class DynamoVoice(DynamoBase, VoiceStore):
 
     def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:
         self._set(recipient_id, "followup_minutes", validate_followup(minutes))
+
+    def set_name_medicines_in_reminders(self, recipient_id: str, name_them: bool) -> None:
+        self._set(recipient_id, "name_medicines_in_reminders", bool(name_them))
 
     def put_reminder_token(self, recipient_id: str, key: str, token: ReminderToken) -> None:
         self._set(recipient_id, TOKEN_PREFIX + key, {"token": token.token, "rule": token.rule})

@@ -1,8 +1,10 @@
 """The SQLite file: one connection per thread, WAL, and per-area versioned migrations.
 
 WAL lets the web server's threads read while the sweeper writes; `BEGIN IMMEDIATE` takes the write lock
-up front so two writers queue (busy_timeout) instead of failing half-way. Each area keeps its own list of
-migrations, so the areas' schemas evolve independently; applied versions are recorded per area.
+up front so two writers queue (busy_timeout) instead of failing half-way. Inside a voice turn the wait for
+the lock is cut to the turn's remaining time (`skill.deadline`): a lock held for ten seconds by a backup or
+a stuck writer must end in a kind "try again" before Alexa gives up, not in silence. Each area keeps its own
+list of migrations, so the areas' schemas evolve independently; applied versions are recorded per area.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from skill import deadline
+
 BUSY_TIMEOUT_MS = 10_000
+MIN_LOCK_WAIT_MS = 50  # with less than this left in a turn, waiting for the lock cannot end in an answer
 
 
 class SqliteBase:
@@ -39,19 +44,29 @@ class SqliteBase:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
+            self._local.busy_ms = BUSY_TIMEOUT_MS
             with self._lock:
                 self._all.append(conn)
         return conn
+
+    def _bound_lock_wait(self, conn: sqlite3.Connection) -> None:
+        """Wait for another writer no longer than the turn has left (the full busy timeout outside a turn)."""
+        wait_ms = int(deadline.bounded(BUSY_TIMEOUT_MS / 1000, at_least=MIN_LOCK_WAIT_MS / 1000) * 1000)
+        if wait_ms != self._local.busy_ms:
+            conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            self._local.busy_ms = wait_ms
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: all or nothing, serialised against other writers."""
         conn = self._conn()
+        self._bound_lock_wait(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may already have rolled back (a full disk, an I/O error)
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
@@ -62,6 +77,7 @@ class SqliteBase:
         if conn.in_transaction:
             yield conn
             return
+        self._bound_lock_wait(conn)  # a WAL reader waits only while a checkpoint or recovery holds the file
         conn.execute("BEGIN")
         try:
             yield conn
@@ -69,7 +85,10 @@ class SqliteBase:
             conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        return self._conn().execute(sql, params).fetchall()
+        conn = self._conn()
+        if not conn.in_transaction:
+            self._bound_lock_wait(conn)
+        return conn.execute(sql, params).fetchall()
 
     def init(self) -> None:
         with self.transaction() as conn:

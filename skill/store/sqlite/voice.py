@@ -28,6 +28,7 @@ def state_to_dict(state: VoiceState) -> dict[str, Any]:
         "permission_declined_at": codec.opt_utc_text(state.permission_declined_at),
         "device_timezone": state.device_timezone,
         "followup_minutes": state.followup_minutes,
+        "name_medicines_in_reminders": state.name_medicines_in_reminders,
         "reminders": {k: {"token": t.token, "rule": t.rule} for k, t in state.reminders.items()},
     }
 
@@ -42,6 +43,7 @@ def state_from_dict(recipient_id: str, data: dict[str, Any]) -> VoiceState:
         device_timezone=data.get("device_timezone") or None,
         followup_minutes=int(data.get("followup_minutes") or VoiceState(recipient_id).followup_minutes),
         reminders=reminders,
+        name_medicines_in_reminders=data.get("name_medicines_in_reminders") is True,
     )
 
 
@@ -135,6 +137,9 @@ class SqliteVoice(SqliteBase, VoiceStore):
 
     def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:
         self._update_state(recipient_id, {"followup_minutes": validate_followup(minutes)})
+
+    def set_name_medicines_in_reminders(self, recipient_id: str, name_them: bool) -> None:
+        self._update_state(recipient_id, {"name_medicines_in_reminders": bool(name_them)})
 
     def put_reminder_token(self, recipient_id: str, key: str, token: ReminderToken) -> None:
         self._update_state(recipient_id, {"reminders": {key: {"token": token.token, "rule": token.rule}}})

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from skill.domain.models import Contact, Dose, Medication, Recipient
 from skill.exports.csv_export import report_status
-from skill.reports.adherence import CohortRow, Counts, RecipientSummary
+from skill.reports.adherence import CohortRow, Counts, RecipientSummary, RecordingStarts
 from skill.web.api import models as m
 
 
@@ -21,13 +21,14 @@ def medication_out(med: Medication) -> m.MedicationOut:
                            instructions=med.instructions,
                            schedule=m.ScheduleOut.model_validate(med.schedule.to_dict()),
                            pill_count=med.pill_count, refill_threshold=med.refill_threshold,
-                           pills_per_dose=med.pills_per_dose, active=med.active)
+                           pills_per_dose=med.pills_per_dose, active=med.active,
+                           taken_before_entry=med.taken_before_entry)
 
 
-def dose_out(dose: Dose, recipient: Recipient, now: datetime) -> m.DoseOut:
+def dose_out(dose: Dose, recipient: Recipient, now: datetime, starts: RecordingStarts | None = None) -> m.DoseOut:
     return m.DoseOut(id=dose.id, medication_id=dose.medication_id, medication_name=dose.medication_name,
                      scheduled_local=dose.scheduled_utc.astimezone(recipient.tz), scheduled_utc=dose.scheduled_utc,
-                     status=report_status(dose, recipient, now),  # type: ignore[arg-type]
+                     status=report_status(dose, recipient, now, starts),  # type: ignore[arg-type]
                      logged_at=dose.logged_at, source=dose.source.value if dose.source else None)
 
 

@@ -17,13 +17,14 @@ from flask import Response, url_for
 from skill.domain.accounts import User
 from skill.domain.actors import Actor
 from skill.domain.models import LogSource, Medication, Recipient, new_id
-from skill.exports import csv_export, fhir, ical
-from skill.reports.adherence import recipient_summary
+from skill.exports import csv_export, ical
+from skill.reports.adherence import recipient_summary, recording_starts
 from skill.reports.cohort_cache import CohortCache
 from skill.store.base import Store
-from skill.usecases import care_plan, contacts, dose_log
+from skill.usecases import care_plan, contacts, dose_log, exports
 from skill.usecases.access import recipient_for, visible_recipients
 from skill.usecases.cohort import CohortQuery, cohort_page
+from skill.usecases.errors import NotFound
 from skill.web.api import convert
 from skill.web.api import models as m
 
@@ -100,7 +101,8 @@ class Handlers:
     def _build(self, body: m.MedicationIn, recipient: Recipient, base: Medication | None) -> Medication:
         values = dict(name=body.name, also_called=tuple(body.also_called), schedule=body.schedule.to_domain(),
                       dose_text=body.dose_text, instructions=body.instructions, pill_count=body.pill_count,
-                      refill_threshold=body.refill_threshold, pills_per_dose=body.pills_per_dose)
+                      refill_threshold=body.refill_threshold, pills_per_dose=body.pills_per_dose,
+                      taken_before_entry=body.taken_before_entry)
         if base is None:
             return Medication(id=new_id("med"), recipient_id=recipient.id, **values)  # type: ignore[arg-type]
         return replace(base, active=True, **values)  # type: ignore[arg-type]
@@ -127,9 +129,9 @@ class Handlers:
     # -- doses --------------------------------------------------------------------------------------
     def list_doses(self, call: Call, recipient_id: str) -> Result:
         recipient = self.visible(call.who, recipient_id)
-        _, doses = csv_export.doses_in_range(self.store, recipient, call.query.start, call.query.end)
-        now = self.clock()
-        return m.DoseList(items=[convert.dose_out(d, recipient, now) for d in doses]), 200
+        meds, doses = csv_export.doses_in_range(self.store, recipient, call.query.start, call.query.end)
+        now, starts = self.clock(), recording_starts(meds)
+        return m.DoseList(items=[convert.dose_out(d, recipient, now, starts) for d in doses]), 200
 
     def log_dose(self, call: Call, recipient_id: str, dose_id: str) -> Result:
         """201 when this call logged the dose; 200 with `applied: false` and the earlier log when it was
@@ -200,32 +202,31 @@ class Handlers:
 
     # -- exports ------------------------------------------------------------------------------------
     def export_csv(self, call: Call, recipient_id: str) -> Result:
-        recipient = self.visible(call.who, recipient_id)
-        text = csv_export.export_csv(self.store, recipient, call.query.start, call.query.end, self.clock())
-        return Response(text, mimetype="text/csv", headers={
+        out = exports.export_doses(self.store, api_actor(call.who), self.clock(), recipient_id, call.query.start,
+                                   call.query.end, exports.ExportFormat.CSV)
+        return Response(out.body, mimetype=out.mimetype, headers={
             "Content-Disposition": f'attachment; filename="doses-{_stamp(call.query.start, call.query.end)}.csv"'})
 
     def export_fhir(self, call: Call, recipient_id: str) -> Result:
-        recipient = self.visible(call.who, recipient_id)
-        text = fhir.export_fhir(self.store, recipient, call.query.start, call.query.end, self.clock())
-        return Response(text, mimetype="application/fhir+json")
+        out = exports.export_doses(self.store, api_actor(call.who), self.clock(), recipient_id, call.query.start,
+                                   call.query.end, exports.ExportFormat.FHIR)
+        return Response(out.body, mimetype=out.mimetype)
 
     def feed_status(self, call: Call, recipient_id: str) -> Result:
-        recipient = self.visible(call.who, recipient_id)
-        created = self.store.feed_token_created(recipient.id)
+        created = exports.feed_created(self.store, api_actor(call.who), recipient_id)
         return m.FeedStatus(active=created is not None, created_at=created), 200
 
     def create_feed(self, call: Call, recipient_id: str) -> Result:
-        recipient = self.editable(call.who, recipient_id)
-        token, now = ical.new_feed_token(), self.clock()
-        self.store.put_feed_token(recipient.id, ical.hash_feed_token(token), now)
+        now = self.clock()
+        token = exports.create_feed(self.store, api_actor(call.who), now, recipient_id)
         url = url_for(".feed_calendar", token=token, _external=True)
         return m.FeedOut(url=url, created_at=now), 201
 
     def revoke_feed(self, call: Call, recipient_id: str) -> Result:
-        recipient = self.editable(call.who, recipient_id)
-        if not self.store.revoke_feed_token(recipient.id):
-            raise not_found("calendar feed")
+        try:
+            exports.revoke_feed(self.store, api_actor(call.who), self.clock(), recipient_id)
+        except NotFound as exc:
+            raise not_found(exc.what) from None
         return Response(status=204)
 
     def feed_calendar(self, call: Call, token: str) -> Result:

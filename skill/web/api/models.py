@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from skill.domain.errors import ValidationError as DomainError
-from skill.domain.models import Schedule
+from skill.domain.models import FIRST_YEAR, LAST_YEAR, Schedule
 
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
@@ -101,6 +101,9 @@ class MedicationIn(Strict):
     pill_count: int | None = Field(default=None, ge=0, le=100_000)
     refill_threshold: int | None = Field(default=None, ge=0, le=100_000)
     pills_per_dose: int = Field(default=1, ge=1, le=20)
+    taken_before_entry: bool = Field(
+        default=False, description="Already being taken when entered: doses scheduled before it was entered "
+                                   "are `not_recorded` rather than not expected")
 
 
 class MedicationOut(BaseModel):
@@ -115,6 +118,7 @@ class MedicationOut(BaseModel):
     refill_threshold: int | None
     pills_per_dose: int
     active: bool
+    taken_before_entry: bool = False
 
 
 class MedicationList(BaseModel):
@@ -122,7 +126,7 @@ class MedicationList(BaseModel):
 
 
 # -- doses -------------------------------------------------------------------------------------------
-DoseState = Literal["pending", "taken", "taken_late", "skipped", "missed"]
+DoseState = Literal["pending", "taken", "taken_late", "skipped", "missed", "not_recorded"]
 
 
 class DoseOut(BaseModel):
@@ -140,9 +144,13 @@ class DoseList(BaseModel):
     items: list[DoseOut]
 
 
+# Days a range may name: a day in year 1 or 9999 has no UTC window (datetime overflows), and none holds a dose.
+Day = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
+
+
 class DateRange(Strict):
-    start: date = Field(description="First local day (YYYY-MM-DD)")
-    end: date = Field(description="Last local day, inclusive (YYYY-MM-DD)")
+    start: Day = Field(description="First local day (YYYY-MM-DD)")
+    end: Day = Field(description="Last local day, inclusive (YYYY-MM-DD)")
 
     @model_validator(mode="after")
     def _ordered(self) -> DateRange:
@@ -180,7 +188,9 @@ class QuietHours(Strict):
 class ContactIn(Strict):
     name: Name
     channel: Literal["email", "sms", "webhook"]
-    address: str = Field(min_length=3, max_length=320, pattern=r"^\S+$")
+    # No pattern here: the use case checks every edge's addresses alike (a national number has spaces).
+    address: str = Field(min_length=3, max_length=320, description="Checked for its channel; a national phone "
+                                                                   "number is read in the person's country")
     quiet_hours: QuietHours | None = None
     escalate_after_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     name_medicines: bool = False

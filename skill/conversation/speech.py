@@ -136,9 +136,24 @@ def first_few(items: Sequence[str]) -> tuple[str, list[str]]:
     return join(head), rest
 
 
-def ssml(text: str, rate: str) -> str:
-    """Wrap plain text for Alexa, slower when the person asked for it ("slower please" is remembered)."""
-    body = escape(text)
+BREAK = "\u2063"  # between list items: a pause in speech, a comma in text
+PAUSES = {"normal": "350ms", "long": "800ms"}
+
+
+def spoken_list(items: Sequence[str], last: str = "and") -> str:
+    """Items with a pause between each, so a list is heard one thing at a time."""
+    return join([f"{item}{BREAK}" if i < len(items) - 1 else item for i, item in enumerate(items)], last) \
+        if len(items) > 1 else join(items, last)
+
+
+def plain(text: str) -> str:
+    """The text as written (cards, the console, Home Assistant): pauses become nothing."""
+    return text.replace(BREAK, "")
+
+
+def ssml(text: str, rate: str, pause: str = "normal") -> str:
+    """Wrap plain text for Alexa: slower when the person asked for it, with pauses between list items."""
+    body = escape(text).replace(BREAK, f'<break time="{PAUSES.get(pause, PAUSES["normal"])}"/>')
     if rate != "medium":
         body = f'<prosody rate="{rate}">{body}</prosody>'
     return f"<speak>{body}</speak>"
