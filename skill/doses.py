@@ -218,7 +218,7 @@ def pick_for_time_of_day(scheduled: Sequence[Dose], slot: TimeOfDay, at: datetim
             return _group_pick(before, at) if before is not None else Pick(PickKind.NO_SUCH_TIME)
         pick = _group_pick(group, at)
         if pick.kind is PickKind.CONFIRM_EARLY and before is not None and any(not d.is_logged for d in before) \
-                and at - max(d.scheduled_utc for d in before) < LOOKBACK:
+                and at - max(d.scheduled_utc for d in before) <= OVERNIGHT:
             return _group_pick(before, at)
         return pick
     return Pick(PickKind.NO_SUCH_TIME)

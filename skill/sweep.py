@@ -84,6 +84,15 @@ class _People:
         self._contacts: dict[str, list[Contact]] = {}
         self.missed: dict[str, list[RollupChange]] = {}  # rollup changes of the doses this sweep marked
 
+    def prefetch(self, recipient_ids: list[str]) -> None:
+        """Read the profiles of everyone with a due dose in batches (BatchGetItem on DynamoDB), not one by one."""
+        wanted = [rid for rid in dict.fromkeys(recipient_ids) if rid not in self._recipients]
+        if not wanted:
+            return
+        found = self.store.read_cohort_people(wanted)
+        for rid in wanted:
+            self._recipients[rid] = found[rid][0] if rid in found else None
+
     def recipient(self, recipient_id: str) -> Recipient | None:
         if recipient_id not in self._recipients:
             self._recipients[recipient_id] = self.store.get_recipient(recipient_id)
@@ -140,6 +149,10 @@ def mark_missed(store: Store, people: _People, report: SweepReport) -> datetime:
     oldest_open = report.now
     due = store.due_doses(report.window_start, report.now)
     report.doses_read = len(due)
+    try:
+        people.prefetch([d.recipient_id for d in due])
+    except Exception as exc:  # each dose then reads its own profile, as before: nothing is lost
+        log.warning("sweep: reading profiles in a batch failed: %s", type(exc).__name__)
     for dose in due:
         try:
             still_open = _sweep_dose(store, people, report, dose)

@@ -77,6 +77,7 @@ class FriendlyGroup(click.Group):
 _SQLITE_FAILURES = (
     ("disk is full", "the store's disk is full; free some space and run the command again"),
     ("readonly database", "the store file is read-only; check the permissions of the file and its folder"),
+    ("disk I/O error", "the store could not write to its disk (full, over a quota, or failing); check it"),
     ("database is locked", "the store is busy (another process holds its write lock); try again shortly"),
     ("unable to open", "cannot open the store file; check that its folder exists and can be written"),
     ("not a database", "the store file is not a DoseKeeper database (or is damaged); see `dosekeeper restore`"),

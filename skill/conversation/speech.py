@@ -142,8 +142,9 @@ PAUSES = {"normal": "350ms", "long": "800ms"}
 
 def spoken_list(items: Sequence[str], last: str = "and") -> str:
     """Items with a pause between each, so a list is heard one thing at a time."""
-    return join([f"{item}{BREAK}" if i < len(items) - 1 else item for i, item in enumerate(items)], last) \
-        if len(items) > 1 else join(items, last)
+    if len(items) < 2:
+        return join(items, last)
+    return f",{BREAK} ".join(items[:-1]) + f" {last}{BREAK} " + items[-1]
 
 
 def plain(text: str) -> str:

@@ -5,6 +5,13 @@ two resources (medicationCodeableConcept, effective[x]), which is what R4 system
 built through the fhir.resources models, so an export that would not validate raises instead of leaving.
 
 Person names are not exported: the subject is a Patient reference by DoseKeeper's recipient id.
+
+Care events go in too. A safety moment (a double dose, the wrong tablet, over a limit, a dropped tablet,
+feeling unwell) is a `DetectedIssue`: FHIR's resource for "a clinical issue with an actual or potential
+patient action", with a severity, the patient, when it was identified and the medication plan it implicates,
+which is what a clinician reviewing the export needs to see. A correction (a log undone or changed) or an
+early log is not an issue but a fact about the record, so it is an `Observation` (status final, the plain
+words as its value, `focus` on the dose's MedicationAdministration when the export holds it).
 """
 
 from __future__ import annotations
@@ -16,15 +23,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.detectedissue import DetectedIssue
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
 
+from skill.domain.events import CareEvent, EventKind
 from skill.domain.models import WEEKDAY_NAMES, Dose, Medication, Recipient
-from skill.exports.csv_export import doses_in_range
+from skill.exports.csv_export import doses_in_range, events_in_range
 from skill.reports.adherence import Outcome, RecordingStarts, classify, recording_starts
-from skill.store.core import CoreStore
+from skill.store.base import Store
 
 STATUS_REASON_SYSTEM = "https://dosekeeper.example/fhir/CodeSystem/dose-not-done-reason"
+EVENT_SYSTEM = "https://dosekeeper.example/fhir/CodeSystem/care-event"
+HIGH = frozenset({EventKind.DOUBLE_DOSE, EventKind.WRONG_MEDICINE, EventKind.OVER_LIMIT})
 _NAMESPACE = uuid.UUID("6f1f7c52-6b4e-4c5e-9d0b-3c8a2f1e9a10")
 
 
@@ -107,21 +119,56 @@ def medication_administration(recipient: Recipient, dose: Dose, now: datetime,
     return MedicationAdministration.model_validate(values)
 
 
+def _event_code(event: CareEvent) -> dict[str, Any]:
+    return {"coding": [{"system": EVENT_SYSTEM, "code": event.kind.value, "display": event.label}],
+            "text": event.label}
+
+
+def care_event_resource(recipient: Recipient, event: CareEvent,
+                        administered: frozenset[str] = frozenset()) -> DetectedIssue | Observation:
+    """A safety moment as a DetectedIssue; a correction or early log as an Observation (module docstring)."""
+    patient = {"reference": f"Patient/{fhir_id(recipient.id)}"}
+    identifier = [{"system": "urn:dosekeeper:event", "value": event.id}]
+    if event.kind.is_safety:
+        values: dict[str, Any] = {
+            "resourceType": "DetectedIssue", "id": fhir_id(event.id), "identifier": identifier, "status": "final",
+            "code": _event_code(event), "severity": "high" if event.kind in HIGH else "moderate",
+            "patient": patient, "identifiedDateTime": _instant(event.at)}
+        if event.detail:
+            values["detail"] = event.detail
+        if event.medication_id:
+            values["implicated"] = [{"reference": f"MedicationRequest/{fhir_id(event.medication_id)}"}]
+        return DetectedIssue.model_validate(values)
+    observation: dict[str, Any] = {
+        "resourceType": "Observation", "id": fhir_id(event.id), "identifier": identifier, "status": "final",
+        "code": _event_code(event), "subject": patient, "effectiveDateTime": _instant(event.at),
+        "valueString": event.detail or event.label}
+    if event.dose_id and event.dose_id in administered:
+        observation["focus"] = [{"reference": f"MedicationAdministration/{fhir_id(event.dose_id)}"}]
+    return Observation.model_validate(observation)
+
+
 def build_bundle(recipient: Recipient, medications: Sequence[Medication], doses: Sequence[Dose],
-                 now: datetime) -> Bundle:
+                 now: datetime, events: Sequence[CareEvent] = ()) -> Bundle:
     entries: list[dict[str, Any]] = [
         {"fullUrl": full_url("MedicationRequest", m.id), "resource": medication_request(recipient, m)}
         for m in medications]
     starts = recording_starts(medications)
+    administered: set[str] = set()
     for dose in doses:
         administration = medication_administration(recipient, dose, now, starts)
         if administration is not None:
+            administered.add(dose.id)
             entries.append({"fullUrl": full_url("MedicationAdministration", dose.id), "resource": administration})
+    for event in events:
+        resource = care_event_resource(recipient, event, frozenset(administered))
+        entries.append({"fullUrl": full_url(resource.get_resource_type(), event.id), "resource": resource})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": _instant(now),
                                   "entry": entries})
 
 
-def export_fhir(store: CoreStore, recipient: Recipient, start_day: date, end_day: date, now: datetime) -> str:
+def export_fhir(store: Store, recipient: Recipient, start_day: date, end_day: date, now: datetime) -> str:
     """The Bundle as FHIR JSON (application/fhir+json)."""
     meds, doses = doses_in_range(store, recipient, start_day, end_day)
-    return str(build_bundle(recipient, meds, doses, now).model_dump_json(exclude_none=True))
+    events = events_in_range(store, recipient, start_day, end_day)
+    return str(build_bundle(recipient, meds, doses, now, events).model_dump_json(exclude_none=True))

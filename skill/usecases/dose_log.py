@@ -305,5 +305,15 @@ def log_doses(store: Store, actor: Actor, now: datetime, recipient_id: str, dose
         return LogResult(LogKind.ALREADY, recipient, already=already)
     if not confirm and not skip and any(d.scheduled_utc > taken + EARLY_WINDOW for d in open_):
         return LogResult(LogKind.CONFIRM_EARLY, recipient, to_confirm=open_, already=already)
-    return _record_all(store, actor, view, Pick(PickKind.LOG, doses=open_, already=already), taken, now, skip,
-                       early_confirmed=True)
+    pick = Pick(PickKind.LOG, doses=open_, already=already, earlier_open=_earlier_open(view, open_, taken))
+    return _record_all(store, actor, view, pick, taken, now, skip, early_confirmed=True)
+
+
+def _earlier_open(view: RecipientView, chosen: Sequence[Dose], at: datetime) -> tuple[Dose, ...]:
+    """The same medicines' earlier doses that day, still open: asked about after a "yes", never logged by it."""
+    meds = {d.medication_id for d in chosen}
+    first = min(d.scheduled_utc for d in chosen)
+    day = chosen[0].scheduled_local.date()
+    ids = {d.id for d in chosen}
+    return tuple(d for d in doses_near(view, at) if d.medication_id in meds and not d.is_logged and d.id not in ids
+                 and d.scheduled_utc < first and d.scheduled_local.date() == day)

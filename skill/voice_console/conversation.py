@@ -174,6 +174,12 @@ class Conversation:
             dialog.confirming = False
             dialog.slot = None
         elif dialog.slot is not None:
+            slot_type = self.model.intents[name].slots.get(dialog.slot, "")
+            switch = (not dialog.delegated and heard is not None and heard.intent not in (name, "AMAZON.FallbackIntent")
+                      and not self._known(slot_type, text))
+            if switch:  # as Alexa does: a sentence that is plainly another intent leaves the slot question
+                self.dialog = None
+                return self.say(text)
             fills = self.matcher.match_slot(name, dialog.slot, text, self._known)
             if dialog.slot not in fills:
                 return Turn(speech=dialog.prompt, reprompt=dialog.prompt)

@@ -14,6 +14,11 @@ words are literal, so a sentence can only match samples that begin with its firs
 and end with its last word (or a slot): samples are indexed by first word, and each one's expression is
 compiled the first time a sentence could match it.
 
+Two slots may touch where the grammar allows it ("i took {count} {medication}", "my {medication}
+{timeOfDay}"), as real Alexa does. A number or a time has its own pattern, so the regular expression finds where
+it starts; two custom slots side by side ("bisoprolol this morning") could split anywhere, so every split is
+scored and the best kept ("bisoprolol" and "this morning", both known, beats "bisoprolol this" and "morning").
+
 "Alexa, ask dose keeper if I took my metformin" is a question. Alexa's model sees "if I took my metformin"
 and the grammar has CheckDoseIntent samples that start with "if" and "whether", so those words are kept
 here too; stripping them would log a dose nobody took.
@@ -23,9 +28,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 from skill.voice_console.model import InteractionModel
 from skill.voice_console.slot_values import PARSERS, PATTERNS
@@ -193,26 +199,69 @@ def _fill(name: str, slot_type: str, spoken: str) -> SlotFill | None:
     return SlotFill(name, slot_type, spoken, value) if value is not None else None
 
 
+def _splits(words: list[str], parts: int) -> Iterator[list[str]]:
+    """Every way to cut the words into `parts` non-empty runs, shortest first run first."""
+    if parts == 1:
+        yield [" ".join(words)]
+        return
+    for cut in range(1, len(words) - parts + 2):
+        for rest in _splits(words[cut:], parts - 1):
+            yield [" ".join(words[:cut]), *rest]
+
+
+def _spoken_values(compiled: _Compiled, found: re.Match[str]) -> Iterator[dict[str, str]]:
+    """What each slot heard; custom slots that touch are tried at every split, not only the regex's first."""
+    spoken = {name: found.group(name).strip() for name, _ in compiled.slot_types}
+    types = dict(compiled.slot_types)
+    custom = [m.group(1) if (m := _SLOT.fullmatch(t)) and types[m.group(1)] not in PARSERS else None
+              for t in compiled.tokens]
+    runs: list[list[str]] = []  # custom slots that sit side by side, in order
+    for before, name in pairwise(custom):
+        if before is None or name is None:
+            continue
+        if runs and runs[-1][-1] == before:
+            runs[-1].append(name)
+        else:
+            runs.append([before, name])
+    if not runs:
+        yield spoken
+        return
+    choices: list[list[dict[str, str]]] = []
+    for run in runs:
+        words = " ".join(spoken[name] for name in run).split()
+        choices.append([dict(zip(run, cut, strict=True)) for cut in _splits(words, len(run))])
+    yield from _combine(spoken, choices)
+
+
+def _combine(spoken: dict[str, str], choices: list[list[dict[str, str]]]) -> Iterator[dict[str, str]]:
+    if not choices:
+        yield spoken
+        return
+    for choice in choices[0]:
+        yield from _combine({**spoken, **choice}, choices[1:])
+
+
 def _best(candidates: Iterable[_Compiled], text: str, known: KnownValue | None) -> IntentMatch | None:
     best: tuple[tuple[int, int, int, int], IntentMatch] | None = None
     for compiled in candidates:
         found = compiled.regex.fullmatch(text)
         if found is None:
             continue
-        slots: dict[str, SlotFill] = {}
-        for name, slot_type in compiled.slot_types:
-            fill = _fill(name, slot_type, found.group(name).strip())
-            if fill is None:
-                break
-            slots[name] = fill
-        else:
-            custom = [s for s in slots.values() if s.slot_type not in PARSERS]
-            score = (
-                -sum(1 for s in custom if known is None or not known(s.slot_type, s.spoken)),
-                compiled.literal_words,
-                len(slots) - len(custom),
-                -sum(len(s.spoken) for s in custom),
-            )
-            if best is None or score > best[0]:
-                best = (score, IntentMatch(compiled.intent, slots, compiled.sample))
+        for spoken in _spoken_values(compiled, found):
+            slots: dict[str, SlotFill] = {}
+            for name, slot_type in compiled.slot_types:
+                fill = _fill(name, slot_type, spoken[name])
+                if fill is None:
+                    break
+                slots[name] = fill
+            else:
+                custom = [s for s in slots.values() if s.slot_type not in PARSERS]
+                score = (
+                    -sum(1 for s in custom if known is None or not known(s.slot_type, s.spoken)),
+                    compiled.literal_words,
+                    len(slots) - len(custom),
+                    -sum(len(s.spoken) for s in custom),
+                )
+                if best is None or score > best[0]:
+                    best = (score, IntentMatch(compiled.intent, slots, compiled.sample))
     return best[1] if best else None

@@ -13,7 +13,16 @@ from hassil.sample import sample_expression
 from skill.voice_grammar.grammar import GrammarError
 
 SLOT = re.compile(r"\{(\w+)\}")
-ADJACENT_SLOTS = re.compile(r"\}\s*\{")
+ADJACENT_SLOTS = re.compile(r"\{(\w+)\}\s*(?=\{(\w+)\})")
+# Slot pairs that may touch in a sample. Real Alexa fills both ("i took {count} {medication}": "i took ten
+# paracetamol"), and so does the console's matcher; virtual-alexa cannot (its regular expression gives the
+# whole rest of the sentence to the first slot), so the corpus test counts sentences that need one of these
+# apart, as "needs real Alexa". Any other pair is refused: a word must sit between them.
+ADJACENT_PAIRS: frozenset[tuple[str, str]] = frozenset({
+    ("count", "medication"),  # "i took ten paracetamol"
+    ("medication", "timeOfDay"),  # "i took my bisoprolol this morning"
+    ("medication", "takenAgo"),  # "i took my metformin an hour ago"
+})
 # What Alexa accepts in a sample: lower-case words with apostrophes, and {slot} references.
 SAMPLE_WORDS = re.compile(r"^(?:[a-z][a-z']*|\{[A-Za-z]+\})(?: (?:[a-z][a-z']*|\{[A-Za-z]+\}))*$")
 MAX_SAMPLE_CHARS = 200
@@ -54,6 +63,11 @@ def expand_values(template: str) -> list[str]:
     return [t for t in expand(template, {}) if t]
 
 
+def adjacent_pairs(sample: str) -> list[tuple[str, str]]:
+    """The slot pairs that touch in a sample, in order ("{count} {medication}" -> [("count", "medication")])."""
+    return [(m.group(1), m.group(2)) for m in ADJACENT_SLOTS.finditer(sample)]
+
+
 def sample_problem(sample: str, slots: Iterable[str]) -> str | None:
     """Why Alexa (or its simulators) would mishandle a sample, or None if it is fine."""
     if not sample:
@@ -68,6 +82,7 @@ def sample_problem(sample: str, slots: Iterable[str]) -> str | None:
     unknown = set(used) - set(slots)
     if unknown:
         return f"slots the intent does not declare: {sorted(unknown)}"
-    if ADJACENT_SLOTS.search(sample):
-        return "two slots side by side"
+    for pair in adjacent_pairs(sample):
+        if pair not in ADJACENT_PAIRS:
+            return "two slots side by side"
     return None

@@ -1,4 +1,5 @@
-"""Reading a locale's grammar: common.yaml, medicines.yaml, then the locale's own file, merged in that order."""
+"""Reading a locale's grammar: common.yaml, medicines.yaml, everyday.yaml, then the locale's own file, merged in
+that order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import yaml
 
 GRAMMAR_DIR = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
-SHARED_FILES = ("common.yaml", "medicines.yaml")
+SHARED_FILES = ("common.yaml", "medicines.yaml", "everyday.yaml")
 
 
 class GrammarError(ValueError):

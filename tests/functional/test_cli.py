@@ -109,22 +109,24 @@ def test_late_and_skipped_logs(db: str, clock: Clock) -> None:
     assert json.loads(skipped.output)["status"] == "skipped"
 
 
-def test_as_needed_limits_are_enforced(db: str) -> None:
+def test_as_needed_limits_are_recorded_with_a_warning_never_refused(db: str) -> None:
+    # GIVEN paracetamol as needed, 4 hours apart, at most 3 a day; times from yesterday 06:00 (all past)
     rid = add_edith(db)
     assert run(db, "med", "add", rid, "--name", "Paracetamol", "--as-needed", "--min-interval", "4h",
-               "--max-per-day", "2").exit_code == 0
-    now = datetime.now(UTC).replace(microsecond=0)
-    day_start = datetime.now(ZoneInfo("Europe/London")).replace(hour=6, minute=0, second=0, microsecond=0)
-    if day_start.astimezone(UTC) > now:
-        day_start -= timedelta(days=1)
-    t0 = day_start.astimezone(UTC)
-    assert run(db, "log", rid, "--medication", "paracetamol", "--at", t0.isoformat()).exit_code == 0
+               "--max-per-day", "3").exit_code == 0
+    london = ZoneInfo("Europe/London")
+    t0 = (datetime.now(london) - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    # WHEN doses are reported at 06:00, 08:00 (too soon), 13:00 and 18:00 (beyond the daily maximum)
+    first = run(db, "log", rid, "--medication", "paracetamol", "--at", t0.isoformat())
     too_soon = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=2)).isoformat())
-    assert too_soon.exit_code == 2 and "too soon" in too_soon.output
-    assert run(db, "log", rid, "--medication", "paracetamol",
-               "--at", (t0 + timedelta(hours=5)).isoformat()).exit_code == 0
-    third = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=10)).isoformat())
-    assert third.exit_code == 2 and "too soon" in third.output
+    later = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=7)).isoformat())
+    over = run(db, "log", rid, "--medication", "paracetamol", "--at", (t0 + timedelta(hours=12)).isoformat())
+    # THEN every one is recorded (the truth is kept); the ones beyond the carer's limits say so
+    assert [r.exit_code for r in (first, too_soon, later, over)] == [0, 0, 0, 0]
+    assert "warning" not in first.output and "warning" not in later.output
+    assert "minimum interval" in too_soon.output and "daily maximum" in over.output
+    day = run(db, "doses", rid, "--date", t0.date().isoformat(), "--json")
+    assert len([d for d in json.loads(day.output) if d["medication"] == "Paracetamol"]) == 4
 
 
 def test_stopping_a_medication_keeps_history_and_drops_future_doses(db: str, tmp_path: Path) -> None:

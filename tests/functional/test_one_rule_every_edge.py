@@ -439,8 +439,7 @@ def cohort(world: World) -> World:
             continue
         med = medicine(person.id, "Aspirin", entered)
         world.store.put_medication(med)
-        due = [d for d in expected_doses(person, med, now - timedelta(days=30), now)
-               if d.scheduled_utc < now - timedelta(hours=2)]
+        due = expected_doses(person, med, now - timedelta(days=30), now)
         for dose in due[:round(len(due) * share)]:
             world.store.record_dose(dose, DoseStatus.TAKEN, dose.scheduled_utc, LogSource.WEB)
     world.add_user(COORDINATOR, Role.COORDINATOR)

@@ -164,10 +164,10 @@ def test_heatmap_date_labels_never_overlap() -> None:
     root = ElementTree.fromstring(render_heatmap_svg(data))
     ns = "{http://www.w3.org/2000/svg}"
     labels = [(float(t.get("x") or 0), t.text) for t in root.iter(f"{ns}text")
-              if t.get("font-size") == "10" and t.text and t.text[:2].isdigit()]
+              if t.get("font-size") == "12" and t.text and t.text[:2].isdigit()]
     # THEN the month's first day is labelled, the Monday beside it is not, and labels stand 3 columns apart
     texts = [text for _, text in labels]
     assert "01 Nov" in texts and "02 Nov" not in texts
     assert texts == ["20 Oct", "26 Oct", "01 Nov", "09 Nov", "16 Nov"]
     xs = [x for x, _ in labels]
-    assert all(b - a >= 3 * 18 for a, b in pairwise(xs))
+    assert all(b - a >= 3 * 20 for a, b in pairwise(xs))  # 3 columns of 18 px cells, 2 px gaps
