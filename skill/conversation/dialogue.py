@@ -103,8 +103,17 @@ def greeting(talk: Talk, opening: str) -> Answer:
     return ask(talk, f"{opening} {next_sentence(talk)}")
 
 
-def what_is_due(talk: Talk) -> Answer:
+def what_is_due(talk: Talk, utterance: Utterance | None = None) -> Answer:
+    """ "What do I take now?", "is it time for my heart pill?": a check-in for what is due, else what is next."""
+    found = resolve(utterance.slot("medication"), talk.medications) if utterance is not None else Resolution(
+        generic=True)
+    if not found.generic and found.medication is None:
+        return which(talk, found, "next")
     due = due_now(scheduled_today_and_next(talk), talk.now)
+    if found.medication is not None:
+        due = [d for d in due if d.medication_id == found.medication.id]
+        if not due:
+            return done(next_sentence(talk, found.medication.id))
     if due:
         return check_in(talk, due)
     return done(f"{talk.say('due.nothing')} {next_sentence(talk)}")

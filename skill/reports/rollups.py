@@ -14,28 +14,19 @@ from datetime import date, datetime, timedelta
 from skill.domain.models import Dose, DoseStatus, Recipient
 from skill.reports.adherence import WINDOWS, CohortRow, Counts
 from skill.store.base import Store
-from skill.store.rollups import KEEP_DAYS, DayCounts, PersonRollup, RollupChange, RollupStore, apply_changes
+from skill.store.rollups import (
+    KEEP_DAYS,
+    DayCounts,
+    PersonRollup,
+    RollupStore,
+    apply_changes,
+    changes_for,
+    dose_day,
+)
 
 REBUILD_AHEAD = timedelta(days=2)  # a dose logged ahead of time (confirmed early) is counted too
 
-_FIELD = {DoseStatus.TAKEN: "on_time", DoseStatus.TAKEN_LATE: "late", DoseStatus.MISSED: "missed",
-          DoseStatus.SKIPPED: "skipped"}
-
-
-def dose_day(dose: Dose) -> date:
-    return dose.scheduled_local.date()
-
-
-def changes_for(dose: Dose, before: DoseStatus | None, after: DoseStatus | None) -> list[RollupChange]:
-    """What one scheduled dose moving from `before` to `after` (None: not stored) does to its day."""
-    if before == after:
-        return []
-    changes = []
-    if before in _FIELD:
-        changes.append(RollupChange(dose_day(dose), _FIELD[before], -1))
-    if after in _FIELD:
-        changes.append(RollupChange(dose_day(dose), _FIELD[after], +1))
-    return changes
+__all__ = ["changes_for", "dose_day", "note_dose_change", "note_reopened", "rebuild", "recount", "rollup_row"]
 
 
 def recount(doses: Iterable[Dose], as_needed: set[str]) -> dict[date, DayCounts]:
@@ -88,10 +79,21 @@ def rollup_row(recipient: Recipient, rollup: PersonRollup | None, now: datetime)
 
 def note_dose_change(store: RollupStore, recipient: Recipient, dose: Dose, before: DoseStatus | None,
                      after: DoseStatus | None, now: datetime, activity: datetime | None = None) -> None:
-    """Called by the use case right after its write applied (as-needed doses never reach here)."""
+    """Called by the use case right after its write applied (as-needed doses never reach here).
+
+    A store whose dose writes count themselves (`dose_writes_update_rollups`) has done this already."""
+    if store.dose_writes_update_rollups:
+        return
     changes = changes_for(dose, before, after)
     if changes or activity is not None:
         store.apply_rollup_changes(recipient, changes, now, activity)
+
+
+def note_reopened(store: RollupStore, recipient: Recipient, dose: Dose, now: datetime) -> None:
+    """Called by undo once a log is reopened: no store folds `reopen_dose` into the rollup, so this always counts."""
+    changes = changes_for(dose, dose.status, DoseStatus.PENDING)
+    if changes:
+        store.apply_rollup_changes(recipient, changes, now)
 
 
 def rebuild(store: Store, recipient: Recipient, now: datetime) -> dict[date, DayCounts]:

@@ -20,9 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from skill.domain.models import Recipient
+from skill.domain.models import Dose, DoseStatus, Recipient
 
 FIELDS = ("on_time", "late", "missed", "skipped")
+FIELD_OF_STATUS = {DoseStatus.TAKEN: "on_time", DoseStatus.TAKEN_LATE: "late", DoseStatus.MISSED: "missed",
+                   DoseStatus.SKIPPED: "skipped"}
 KEEP_DAYS = 100  # longer than the longest report window (90 days), so a rollup never loses a day it shows
 RANK_DAYS = 30
 
@@ -74,6 +76,25 @@ class RankPage:
     recipient_ids: list[str]  # this page, in order
 
 
+def dose_day(dose: Dose) -> date:
+    return dose.scheduled_local.date()
+
+
+def changes_for(dose: Dose, before: DoseStatus | None, after: DoseStatus | None) -> list[RollupChange]:
+    """What one scheduled dose moving from `before` to `after` (None: not stored) does to its day.
+
+    Here, beside the records, so a store that folds the rollup into its own dose write counts by the
+    same rule as the use cases and the rebuild."""
+    if before == after:
+        return []
+    changes = []
+    if before in FIELD_OF_STATUS:
+        changes.append(RollupChange(dose_day(dose), FIELD_OF_STATUS[before], -1))
+    if after in FIELD_OF_STATUS:
+        changes.append(RollupChange(dose_day(dose), FIELD_OF_STATUS[after], +1))
+    return changes
+
+
 def rank_value(days: Mapping[date, DayCounts], today: date) -> float | None:
     """The index's sort value: 30-day adherence ((on time + late) / (on time + late + missed)), None without data."""
     since = today - timedelta(days=RANK_DAYS - 1)
@@ -118,6 +139,16 @@ def oldest_kept(now: datetime, recipient: Recipient) -> date:
 
 class RollupStore(ABC):
     """Storage for rollups; see each method's request cost."""
+
+    # True when the store's own scheduled-dose writes (`record_dose`, `mark_missed_with_alerts`) count in the
+    # rollup in that same write, so the use case must not count them again. (DynamoDB: a request saved per
+    # log. SQLite: the use case's separate update is one more statement in a local file, so it stays.)
+    dose_writes_update_rollups: bool = False
+
+    def refresh_ranks(self, now: datetime) -> int:
+        """Recompute rank entries a folded write left behind (see `dose_writes_update_rollups`); the sweep
+        calls it each run. Returns how many were refreshed. Stores that rank on every write have none."""
+        return 0
 
     @abstractmethod
     def apply_rollup_changes(self, recipient: Recipient, changes: Sequence[RollupChange], now: datetime,

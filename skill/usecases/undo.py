@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from skill.domain.actors import Actor
 from skill.domain.events import EventKind
-from skill.domain.models import Dose, DoseStatus
-from skill.reports.rollups import note_dose_change
+from skill.domain.models import Dose
+from skill.reports.rollups import note_reopened
 from skill.store.base import Store
 from skill.store.core import RecipientView
 from skill.usecases.access import recipient_for
@@ -55,7 +55,7 @@ def undo_last_log(store: Store, actor: Actor, now: datetime, recipient_id: str, 
     if med is not None and med.schedule.as_needed:  # an as-needed dose exists only once taken: drop it
         store.delete_pending_doses(recipient.id, med.id, dose.scheduled_utc, keep=())
     else:
-        note_dose_change(store, recipient, dose, dose.status, DoseStatus.PENDING, now)
+        note_reopened(store, recipient, dose, now)
     when = (dose.logged_at or now).astimezone(recipient.tz)
     note_event(store, actor, recipient, EventKind.LOG_UNDONE, now, medication=med, dose=dose,
                detail=f"{dose.status.value.replace('_', ' ')} at {when:%H:%M} undone")

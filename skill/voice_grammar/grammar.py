@@ -11,6 +11,7 @@ import yaml
 
 GRAMMAR_DIR = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
 SHARED_FILES = ("common.yaml", "medicines.yaml", "everyday.yaml")
+SENTENCE = "<sentence>"  # where the sentence goes in an `around` form ("<pre> <sentence>")
 
 
 class GrammarError(ValueError):
@@ -71,6 +72,15 @@ def _merge(into: dict[str, Any], update: dict[str, Any], source: str) -> None:
             into[key] = value
 
 
+def _block_sentences(block: dict[str, Any], around: list[str]) -> list[str]:
+    """A block marked `around: true` also says each sentence inside every `around` form (fillers, politeness),
+    each form a sentence of its own, so each keeps its shortest expansions under max_samples_per_sentence."""
+    templates = [str(t) for t in block.get("sentences", [])]
+    if not block.get("around"):
+        return templates
+    return [*templates, *(form.replace(SENTENCE, f"({t})") for form in around for t in templates)]
+
+
 def _parse(locale: str, raw: dict[str, Any], sources: tuple[Path, ...]) -> Grammar:
     alexa = raw.get("alexa") or {}
     slot_types: dict[str, str] = dict(alexa.get("slot_types") or {})
@@ -79,11 +89,14 @@ def _parse(locale: str, raw: dict[str, Any], sources: tuple[Path, ...]) -> Gramm
         unknown = [s for s in slots if s not in slot_types]
         if unknown:
             raise GrammarError(f"{intent}: slots without a type in alexa.slot_types: {unknown}")
+    around = [str(w) for w in raw.get("around") or ()]
+    if any(SENTENCE not in w for w in around):
+        raise GrammarError(f"every `around` form must contain {SENTENCE}")
     sentences: dict[str, tuple[str, ...]] = {}
     for name, body in (raw.get("intents") or {}).items():
         if name not in intent_slots:
             raise GrammarError(f"sentences for {name}, which alexa.intents does not declare")
-        sentences[name] = tuple(s for block in body.get("data", []) for s in block.get("sentences", []))
+        sentences[name] = tuple(s for block in body.get("data", []) for s in _block_sentences(block, around))
     lists = {
         name: tuple(ListValue(str(v["in"]), str(v["out"])) for v in body.get("values", []))
         for name, body in (raw.get("lists") or {}).items()

@@ -96,6 +96,7 @@ ISSUE_11 = [  # (path, method, parts of the request, the status the client must 
 def test_the_inputs_that_were_500s_keep_the_contract(path: str, method: str, parts: dict[str, Any],
                                                       status: int) -> None:
     # GIVEN one of the requests that was a server error
+    parts = dict(parts)
     path_parameters = {k: v for k, v in REAL.items() if "{" + k + "}" in path}
     path_parameters.update(parts.pop("path_parameters", {}))
     case = schema[path][method].Case(path_parameters=path_parameters, media_type="application/json"

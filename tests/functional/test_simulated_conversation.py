@@ -92,7 +92,7 @@ def test_link_ask_log_and_ask_again_over_http(db: Path, server: str) -> None:
     assert "Metformin, 500 milligrams is due now. Have you taken it?" in linked.speech
     # WHEN she asks whether she took it THEN the answer is no
     before = alexa.say("did I take my metformin?")
-    assert before.speech.startswith("No. You haven't taken your Metformin yet today.")
+    assert before.speech.startswith("Not yet. Your Metformin from") and before.speech.endswith("Have you taken it?")
     # WHEN she says she took it THEN it is noted
     assert "noted your Metformin" in alexa.say("Alexa, tell Dose Keeper I took my metformin").speech
     # WHEN she asks again THEN the answer is yes, and saying it again logs nothing more
@@ -110,3 +110,61 @@ def test_link_ask_log_and_ask_again_over_http(db: Path, server: str) -> None:
     assert [(d.medication_id, d.status, d.source, d.scheduled_local.time()) for d in logged] == [
         (metformin.id, DoseStatus.TAKEN, LogSource.VOICE, time(local.hour, local.minute))]
     assert reused is None
+
+
+SLOT_WORDS = {"MORNING": "morning", "MIDDAY": "lunchtime", "AFTERNOON": "afternoon", "EVENING": "evening",
+              "NIGHT": "night"}
+
+
+def test_a_time_of_day_log_a_safety_moment_and_an_i_dont_remember_check_in_over_http(db: Path, server: str) -> None:
+    from skill.domain.models import Contact, new_id
+    from skill.domain.times_of_day import slot_of
+    from skill.domain.voice import AlexaLink
+
+    # GIVEN Edith (Metformin and Ramipril) and Bert (Aspirin), each with a dose due two minutes ago, linked
+    now = datetime.now(UTC)
+    zone = daytime_zone(now)
+    local = now.astimezone(ZoneInfo(zone)) - timedelta(minutes=2)
+    due = Schedule(times=(time(local.hour, local.minute),), start=local.date())
+    store = SqliteStore(db)
+    store.init()
+    people = {}
+    for name, medicines in (("Edith", ("Metformin", "Ramipril")), ("Bert", ("Aspirin",))):
+        person = factories.recipient(display_name=name, timezone=zone)
+        store.put_recipient(person)
+        for medicine in medicines:
+            store.put_medication(factories.medication(person.id, medicine, dose_text="", schedule=due))
+        store.put_contact(Contact(id=new_id("con"), recipient_id=person.id, name="Sam", channel="email",
+                                  address="sam@example.org"))
+        user = f"amzn1.ask.account.{name.upper()}"
+        store.put_alexa_link(AlexaLink(user, person.id, now))
+        store.mark_disclaimer_heard(person.id, now)
+        people[name] = (person, Conversation(load_model("en-GB"), over_http(server), Caller(
+            skill_id=SKILL_ID, user_id=user, locale="en-GB", api_endpoint=f"http://127.0.0.1:{free_port()}")))
+    store.close()
+    edith, alexa = people["Edith"]
+    # WHEN Edith opens the skill and says she has had her tablets of this time of day
+    assert "Metformin and Ramipril. Have you taken them?" in alexa.start().speech
+    word = SLOT_WORDS[slot_of(local.time()).value]
+    said = alexa.say(f"I've had my {word} tablets")
+    # THEN both are noted, by name
+    assert said.speech == "Thanks, I've noted your Metformin and Ramipril."
+    # WHEN she then says she took two by mistake THEN it is recorded, the carer is told, and she hears a signpost
+    said = alexa.say("Alexa, tell Dose Keeper I think I took two by mistake")
+    assert "I've let your carer know." in said.speech and "NHS 111" in said.speech
+    # WHEN Bert does not remember THEN the pill box is checked with him, and only his "yes" notes the dose
+    bert, alexa = people["Bert"]
+    assert "Have you taken it?" in alexa.start().speech
+    assert "Look in your pill box" in alexa.say("I don't remember").speech
+    assert alexa.say("no").speech == "Then it looks like you've taken it. Shall I note it as taken?"
+    assert "noted your Aspirin" in alexa.say("yes dear").speech
+
+    store = SqliteStore(db)
+    window = (now - timedelta(days=1), now + timedelta(days=1))
+    edith_logged = sorted(d.medication_name for d in store.list_doses(edith.id, *window) if d.is_logged)
+    bert_logged = [d.medication_name for d in store.list_doses(bert.id, *window) if d.is_logged]
+    edith_events = [e.kind.value for e in store.list_events(edith.id, *window)]
+    safety_alerts = [a.kind.value for a in store.list_alerts(edith.id)]
+    store.close()
+    assert edith_logged == ["Metformin", "Ramipril"] and bert_logged == ["Aspirin"]
+    assert edith_events == ["double_dose"] and safety_alerts == ["safety"]

@@ -272,7 +272,7 @@ def test_a_name_that_matches_nothing_is_never_logged(
 def test_an_unlinked_speaker_asking_anything_is_asked_for_the_code(
         skill: CustomSkill, clock: FixedClock) -> None:
     said = talk(skill, Speaker(), clock).intent("NextDoseIntent")
-    assert said.text.startswith("Before I can help") and said.reprompt
+    assert said.text.startswith("To help, I need your six-digit code") and said.reprompt
 
 
 def test_more_than_three_medicines_are_read_three_at_a_time(

@@ -20,6 +20,8 @@ from skill.conversation.speech import ssml
 from skill.domain.errors import ValidationError
 from skill.domain.events import CareEvent, EventKind
 from skill.domain.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_PILLS,
     Contact,
     LogSource,
@@ -157,4 +159,4 @@ def test_schedule_dates_are_refused_or_in_years_the_calendar_code_can_reach(star
     except ValidationError:
         return
     # THEN the schedule lies in years where every window and export can be computed
-    assert 1970 <= s.start.year and s.end is not None and s.end.year <= 2200
+    assert s.start.year >= FIRST_YEAR and s.end is not None and s.end.year <= LAST_YEAR

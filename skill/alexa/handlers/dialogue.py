@@ -49,7 +49,7 @@ DIALOGUE_HANDLERS: tuple[type[DialogueHandler], ...] = (
     handler("SkipDoseIntent", lambda talk, said: dialogue.log(talk, said, skip=True)),
     handler("UndoLogIntent", dialogue.undo_log),
     handler("CheckDoseIntent", dialogue.check),
-    handler("WhatIsDueIntent", lambda talk, said: dialogue.what_is_due(talk)),
+    handler("WhatIsDueIntent", dialogue.what_is_due),
     handler("NextDoseIntent", dialogue.next_dose),
     handler("ListMedicationsIntent", lambda talk, said: dialogue.list_medicines(talk)),
     handler("PillsLeftIntent", dialogue.pills_left),

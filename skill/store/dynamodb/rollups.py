@@ -1,19 +1,22 @@
 """Rollups in DynamoDB: a person's day counts in one small item, their rank in another, indexed on GSI2.
 
-    day counts   PK=ROLLUP#<rid>   SK=DAYS   days ("YYYY-MM-DD:on,late,missed,skipped;..."), v (version)
+    day counts   PK=ROLLUP#<rid>   SK=DAYS   one number per day (see rollup_items.py), v, last, tz, org
+                                             GSI2 while the rank is stale: RERANK / <rid>
     rank entry   PK=ROLLUP#<rid>   SK=RANK   v; GSI2: RANK#<org> / A#<30-day adherence, 6 places>#<rid>
                                                              or Z#<rid> without a figure
 
-The day counts are one string attribute, so botocore parses one value per person, not hundreds. The rank
-entry is apart from them so the index (projection ALL) holds a few bytes per person: counting a whole
-organisation for the page's total reads kilobytes, not every person's days.
+Scheduled-dose writes (a log, the sweep's miss) add to the day counts inside their own request
+(`dose_writes_update_rollups`): no read, no second write. The rank entry is apart from the day counts so
+the index (projection ALL) holds a few bytes per person: counting a whole organisation for the page's
+total reads kilobytes, not every person's days; it is refreshed by the sweep for people marked stale.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
@@ -21,96 +24,150 @@ from skill.domain.models import Recipient
 from skill.store import codec
 from skill.store.dynamodb.base import DynamoBase
 from skill.store.dynamodb.core import PROFILE
+from skill.store.dynamodb.rollup_items import (
+    DAY_PREFIX,
+    DAYS,
+    RANK,
+    RERANK,
+    counts_update,
+    day_attribute,
+    days_of,
+    pack,
+    rollup_pk,
+)
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
 from skill.store.rollups import (
+    KEEP_DAYS,
     DayCounts,
     PersonRollup,
     RankPage,
     RollupChange,
     RollupStore,
     apply_changes,
-    decode_days,
-    encode_days,
-    later,
     oldest_kept,
     rank_value,
 )
 
-DAYS = "DAYS"
-RANK = "RANK"
 _BATCH_GET = 100
 
-
-def rollup_pk(recipient_id: str) -> str:
-    return f"ROLLUP#{recipient_id}"
+__all__ = ["DAYS", "RANK", "DynamoRollups", "rank_sort_key", "rollup_pk"]
 
 
 def rank_sort_key(rank: float | None, recipient_id: str) -> str:
     return f"A#{rank:.6f}#{recipient_id}" if rank is not None else f"Z#{recipient_id}"
 
 
-class DynamoRollups(DynamoBase, RollupStore):
-    def _read_rollup(self, recipient_id: str) -> tuple[dict[date, DayCounts], int | None, datetime | None]:
-        item = self.client.get_item(TableName=self.table.table_name, ConsistentRead=True,
-                                    Key=to_item({"PK": rollup_pk(recipient_id), "SK": DAYS})).get("Item")
-        if not item:
-            return {}, None, None
-        plain = from_item(item)
-        last = plain.get("last")
-        return (decode_days(str(plain.get("days", ""))), int(plain.get("v", 0)),
-                datetime.fromisoformat(str(last)) if last else None)
+def _today(item: Mapping[str, Any], now: datetime) -> date:
+    tz = item.get("tz", {}).get("S")
+    return now.astimezone(ZoneInfo(tz) if tz else UTC).date()
 
-    def _write_rollup(self, recipient: Recipient, days: Mapping[date, DayCounts], now: datetime,
-                      version: int | None, activity: datetime | None) -> bool:
-        """The day counts, conditioned on the version read (None: absent); then the rank entry, unless a
-        later write's rank is already there. Two Puts, not a transaction, so dynalite runs it too: a crash
-        between them leaves a rank one change old until the person's next change."""
-        rank = rank_value(days, now.astimezone(recipient.tz).date())
-        written = (version or 0) + 1
-        condition: dict[str, Any]
-        if version is None:
-            condition = {"ConditionExpression": "attribute_not_exists(PK)"}
+
+class DynamoRollups(DynamoBase, RollupStore):
+    dose_writes_update_rollups = True
+
+    def _key(self, recipient_id: str, sk: str) -> dict[str, Any]:
+        return to_item({"PK": rollup_pk(recipient_id), "SK": sk})
+
+    def _write_rank(self, recipient_id: str, rank: float | None, version: int, now: datetime,
+                    organisation: str | None) -> None:
+        """The rank entry as of day counts `version`, unless a later version's rank is already there.
+
+        Without `organisation` (a refresh) only an existing entry is moved: everyone gets one when added."""
+        sets = ["GSI2SK = :k", "v = :v", "as_of = :at", "#t = :type"]
+        values = {":k": to_value(rank_sort_key(rank, recipient_id)), ":v": to_value(version),
+                  ":at": to_value(now.isoformat()), ":type": to_value("rollup_rank")}
+        condition = "attribute_not_exists(v) OR v < :v"
+        if organisation is not None:
+            sets.append("GSI2PK = :org")
+            values[":org"] = to_value(f"RANK#{organisation}")
         else:
-            condition = {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": to_value(version)}}
+            condition = f"attribute_exists(GSI2PK) AND ({condition})"
         try:
-            self.client.put_item(TableName=self.table.table_name, **condition, Item=to_item({
-                "PK": rollup_pk(recipient.id), "SK": DAYS, "type": "rollup_days", "days": encode_days(days),
-                "v": written, "last": activity.isoformat() if activity else None}))
-        except ClientError as exc:
-            if self.is_conditional_failure(exc):
-                return False
-            raise
-        try:
-            self.client.put_item(
-                TableName=self.table.table_name, ConditionExpression="attribute_not_exists(v) OR v < :v",
-                ExpressionAttributeValues={":v": to_value(written)}, Item=to_item({
-                    "PK": rollup_pk(recipient.id), "SK": RANK, "type": "rollup_rank", "v": written,
-                    "GSI2PK": f"RANK#{recipient.organisation}", "GSI2SK": rank_sort_key(rank, recipient.id),
-                    "as_of": now.isoformat()}))
+            self.client.update_item(TableName=self.table.table_name, Key=self._key(recipient_id, RANK),
+                                    UpdateExpression="SET " + ", ".join(sets), ConditionExpression=condition,
+                                    ExpressionAttributeNames={"#t": "type"}, ExpressionAttributeValues=values)
         except ClientError as exc:
             if not self.is_conditional_failure(exc):
                 raise
-        return True
 
     def apply_rollup_changes(self, recipient: Recipient, changes: Sequence[RollupChange], now: datetime,
                              activity: datetime | None = None) -> None:
-        for attempt in range(1_000):
-            current, version, last = self._read_rollup(recipient.id)
-            if not changes and activity is None and version is not None:
-                return  # the rank entry exists; nothing to add
-            days = apply_changes(current, changes, oldest_kept(now, recipient))
-            if self._write_rollup(recipient, days, now, version, later(last, activity)):
-                return
-            self.backoff(attempt)
+        """One UpdateItem adding the changes (ALL_NEW back), then the rank entry: two writes, no read.
+
+        `last` is the latest activity written, not the latest in time (a backdated log may set it back)."""
+        if not changes and activity is None:
+            try:  # a new person: on the page at once, without a figure
+                self.client.put_item(TableName=self.table.table_name, ConditionExpression="attribute_not_exists(PK)",
+                                     Item=to_item({"PK": rollup_pk(recipient.id), "SK": RANK, "type": "rollup_rank",
+                                                   "v": 0, "GSI2PK": f"RANK#{recipient.organisation}",
+                                                   "GSI2SK": rank_sort_key(None, recipient.id),
+                                                   "as_of": now.isoformat()}))
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+            return
+        update = counts_update(self.table.table_name, self._key(recipient.id, DAYS), recipient.id, changes,
+                               activity, recipient.timezone, stale=False)
+        update["UpdateExpression"] += ", org"
+        update["UpdateExpression"] = update["UpdateExpression"].replace(" ADD ", ", org = :org ADD ", 1)
+        update["UpdateExpression"] = update["UpdateExpression"].removesuffix(", org")
+        update["ExpressionAttributeValues"][":org"] = to_value(recipient.organisation)
+        item = self.client.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
+        today = now.astimezone(recipient.tz).date()
+        self._write_rank(recipient.id, rank_value(days_of(item), today), int(item["v"]["N"]), now,
+                         recipient.organisation)
 
     def replace_rollups(self, recipient: Recipient, days: Mapping[date, DayCounts], now: datetime,
                         activity: datetime | None = None) -> None:
+        """The rebuild: a Put of exactly `days` (conditioned on the version read), then the rank entry."""
         kept = apply_changes(days, (), oldest_kept(now, recipient))
         for attempt in range(1_000):
-            _, version, _ = self._read_rollup(recipient.id)
-            if self._write_rollup(recipient, kept, now, version, activity):
-                return
-            self.backoff(attempt)
+            old = self.client.get_item(TableName=self.table.table_name, ConsistentRead=True,
+                                       Key=self._key(recipient.id, DAYS)).get("Item")
+            version = int(old["v"]["N"]) if old else None
+            item = {"PK": rollup_pk(recipient.id), "SK": DAYS, "type": "rollup_days", "v": (version or 0) + 1,
+                    "last": activity.isoformat() if activity else None, "tz": recipient.timezone,
+                    "org": recipient.organisation, **{day_attribute(d): pack(c) for d, c in kept.items()}}
+            condition: dict[str, Any] = (
+                {"ConditionExpression": "attribute_not_exists(PK)"} if version is None else
+                {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": to_value(version)}})
+            try:
+                self.client.put_item(TableName=self.table.table_name, Item=to_item(item), **condition)
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+                self.backoff(attempt)
+                continue
+            rank = rank_value(kept, now.astimezone(recipient.tz).date())
+            self._write_rank(recipient.id, rank, (version or 0) + 1, now, recipient.organisation)
+            return
+
+    def refresh_ranks(self, now: datetime) -> int:
+        """Re-rank everyone a folded write marked stale: per person the rank Update, then an Update clearing
+        the mark (and days older than kept) if no write came between. A lost race leaves the mark for the
+        next sweep. The Query reads the day counts too (projection ALL): no GetItem."""
+        refreshed = 0
+        for item in self.table.client_query_all(
+                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
+                ExpressionAttributeValues={":p": to_value(RERANK)}):
+            rid = item["PK"]["S"].removeprefix("ROLLUP#")
+            version = int(item.get("v", {}).get("N", "0"))
+            days = days_of(item)
+            self._write_rank(rid, rank_value(days, _today(item, now)), version, now, None)
+            oldest = _today(item, now) - timedelta(days=KEEP_DAYS)
+            old = [n for n in item if n[:1] == DAY_PREFIX and n[1:2].isdigit() and n[1:] < oldest.isoformat()]
+            names = {f"#o{i}": n for i, n in enumerate(old)}
+            try:
+                self.client.update_item(
+                    TableName=self.table.table_name, Key=self._key(rid, DAYS), ConditionExpression="v = :v",
+                    UpdateExpression="REMOVE " + ", ".join(["GSI2PK", "GSI2SK", *names]),
+                    ExpressionAttributeValues={":v": to_value(version)},
+                    **({"ExpressionAttributeNames": names} if names else {}))
+            except ClientError as exc:
+                if not self.is_conditional_failure(exc):
+                    raise
+            refreshed += 1
+        return refreshed
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """BatchGetItem in chunks of 100 keys, resending what DynamoDB hands back as unprocessed."""
@@ -130,9 +187,9 @@ class DynamoRollups(DynamoBase, RollupStore):
 
     @staticmethod
     def _rollup_of(item: dict[str, Any]) -> PersonRollup:
-        """Straight from the typed item: one string to split per person, nothing else deserialised."""
+        """Straight from the typed item: one number per day, nothing else deserialised."""
         last = item.get("last", {}).get("S")
-        return PersonRollup(item["PK"]["S"].removeprefix("ROLLUP#"), decode_days(item.get("days", {}).get("S", "")),
+        return PersonRollup(item["PK"]["S"].removeprefix("ROLLUP#"), days_of(item),
                             datetime.fromisoformat(last) if last else None)
 
     def read_rollups(self, recipient_ids: Sequence[str]) -> dict[str, PersonRollup]:
