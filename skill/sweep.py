@@ -132,7 +132,15 @@ def _sweep_dose(store: Store, people: _People, report: SweepReport, dose: Dose) 
 
 
 def update_rollups(store: Store, people: _People, report: SweepReport) -> None:
-    """One rollup write per person with doses marked missed in this sweep (their coordinator figures)."""
+    """The coordinator figures: one rollup write per person with doses marked missed in this sweep, unless
+    the store counted each miss in its own write; then the rank entries those writes left stale."""
+    try:
+        store.refresh_ranks(report.now)
+    except Exception as exc:
+        report.errors += 1
+        log.error("sweep: refreshing ranks failed: %s", type(exc).__name__)
+    if store.dose_writes_update_rollups:
+        return
     for recipient_id, changes in people.missed.items():
         recipient = people.recipient(recipient_id)
         if recipient is None:

@@ -439,7 +439,8 @@ def dont_remember(talk: Talk) -> Answer:
         doses = [d for d in talk.doses(talk.now - timedelta(days=1), talk.now + timedelta(days=1))
                  if d.id in pending.ids]
         if doses:
-            text = talk.say("pillbox.ask", label=o_clock(talk, doses[0].scheduled_local), names=said_names(doses))
+            key = "pillbox.ask" if len(names(doses)) == 1 else "pillbox.ask_many"
+            text = talk.say(key, label=o_clock(talk, doses[0].scheduled_local), names=said_names(doses))
             return ask(talk, text, Question(Ask.PILLBOX, pending.ids), reprompt_key="pillbox.reprompt")
     return ask(talk, talk.say("pillbox.offer_summary"), Question(Ask.MORE, items=(), action="summary"),
                reprompt_key="yes_no")

@@ -9,10 +9,12 @@ from skill.store.alerts import AlertStore
 from skill.store.core import CoreStore
 from skill.store.feeds import FeedStore
 from skill.store.history import HistoryStore
+from skill.store.oauth import OAuthStore
 from skill.store.ratelimit import RateLimitStore
 from skill.store.rollups import RollupStore
 from skill.store.voice import VoiceStore
 
 
-class Store(CoreStore, AlertStore, VoiceStore, AccountStore, FeedStore, RateLimitStore, HistoryStore, RollupStore):
+class Store(CoreStore, AlertStore, VoiceStore, AccountStore, FeedStore, RateLimitStore, HistoryStore, RollupStore,
+            OAuthStore):
     """A complete store; see the area interfaces for each method's promise."""

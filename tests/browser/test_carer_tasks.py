@@ -226,7 +226,8 @@ def test_history_opens_on_the_latest_days_and_every_other_page_passes(browser: B
     sign_in(coordinator, site, site.demo.coordinator_email)
     coordinator.goto(f"{site.url}/coordinator")
     rows = coordinator.locator("table.cohort tbody tr")
-    expect(rows).to_have_count(4)
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 4  # the demo's four, and anyone the task test added
     for label in ("7 days", "30 days", "90 days", "PDC 30 days", "Missed (30 days)", "Trend", "Last activity"):
         expect(rows.first.locator(f'td[data-label="{label}"]')).to_be_visible()
     check(coordinator, "coordinator", size)

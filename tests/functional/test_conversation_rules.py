@@ -256,7 +256,7 @@ def test_i_dont_remember_checks_the_pill_box_and_never_guesses(
     talk.launch()
     said = talk.intent("DontRememberIntent")
     assert said.text == ("That's all right. Let's check together. Look in your pill box at the 8 o'clock space. "
-                         "Is your Metformin and Ramipril still there?")
+                         "Are your Metformin and Ramipril still there?")
     # WHEN they are not there: it looks taken, and she is asked before anything is noted
     said = talk.intent("AMAZON.NoIntent")
     assert said.text == "Then it looks like you've taken it. Shall I note it as taken?"

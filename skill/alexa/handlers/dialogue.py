@@ -6,8 +6,6 @@ effort: Alexa's Reminders API is slow or absent at times, and the log never wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
@@ -15,12 +13,7 @@ from skill.alexa.followups import quiet_followups
 from skill.alexa.handlers.base import Handler, talk_of, utterance_of
 from skill.alexa.reply import speak
 from skill.alexa.turn import Turn
-from skill.conversation import dialogue
-from skill.conversation.answer import Answer
-from skill.conversation.talk import Talk
-from skill.conversation.utterance import Utterance
-
-Reply = Callable[[Talk, Utterance], Answer]
+from skill.conversation.replies import REPLIES, Reply
 
 
 class DialogueHandler(Handler):
@@ -44,20 +37,7 @@ def handler(intent: str, respond: Reply, unlinked_key: str = "link.ask_code") ->
                                            "unlinked_key": unlinked_key})
 
 
-DIALOGUE_HANDLERS: tuple[type[DialogueHandler], ...] = (
-    handler("LogDoseIntent", dialogue.log),
-    handler("SkipDoseIntent", lambda talk, said: dialogue.log(talk, said, skip=True)),
-    handler("UndoLogIntent", dialogue.undo_log),
-    handler("CheckDoseIntent", dialogue.check),
-    handler("WhatIsDueIntent", dialogue.what_is_due),
-    handler("NextDoseIntent", dialogue.next_dose),
-    handler("ListMedicationsIntent", lambda talk, said: dialogue.list_medicines(talk)),
-    handler("PillsLeftIntent", dialogue.pills_left),
-    *(handler(intent, dialogue.safety) for intent in dialogue.SAFETY_INTENTS),
-    handler("DontRememberIntent", lambda talk, said: dialogue.dont_remember(talk)),
-    handler("LetMeCheckIntent", lambda talk, said: dialogue.let_me_check(talk)),
-    handler("AMAZON.YesIntent", lambda talk, said: dialogue.yes(talk)),
-    handler("AMAZON.NoIntent", lambda talk, said: dialogue.no(talk)),
-    handler("AMAZON.HelpIntent", lambda talk, said: dialogue.help_(talk), unlinked_key="link.help"),
-    handler("AMAZON.FallbackIntent", lambda talk, said: dialogue.fallback(talk), unlinked_key="link.fallback"),
-)
+# Help and fallback tell an unlinked person how to link; every other intent asks for the code.
+UNLINKED_KEYS = {"AMAZON.HelpIntent": "link.help", "AMAZON.FallbackIntent": "link.fallback"}
+DIALOGUE_HANDLERS: tuple[type[DialogueHandler], ...] = tuple(
+    handler(intent, respond, UNLINKED_KEYS.get(intent, "link.ask_code")) for intent, respond in REPLIES.items())

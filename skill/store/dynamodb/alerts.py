@@ -11,7 +11,8 @@ Item types (beside the core's, see table.py):
     sweep checkpoint PK=SWEEP  SK=CHECKPOINT
 
 Marking a dose missed and recording its alerts is one TransactWriteItems: the dose's conditional status
-change (pending -> missed, which also starts the watch) and one put-if-absent per outbox row. Either all
+change (pending -> missed, which also starts the watch), the rollup's count of it (rollup_items.py) and
+one put-if-absent per outbox row. Either all
 happen or none, so there is nothing to repair afterwards; a sweep that loses the race writes nothing.
 An outbox row that already exists (the same key recorded earlier) would cancel the transaction, so the
 transaction is repeated without it: recording a key twice stays a no-op, never a second alert.
@@ -34,14 +35,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from skill.domain.alerts import DeliveryState, OutboxItem
-from skill.domain.models import Contact, Dose
+from skill.domain.models import Contact, Dose, DoseStatus
 from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.bad_rows import decode_each
 from skill.store.dynamodb.base import TRANSACT_MAX_ITEMS, DynamoBase
 from skill.store.dynamodb.core import dose_sk
+from skill.store.dynamodb.rollup_items import DAYS, counts_update, rollup_pk, tz_name
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
+from skill.store.rollups import changes_for
 
 SHARDS = 4  # spreads a burst of alerts (8 am) over several index partitions; each sweep reads all four
 CLOSED_ROW_LIFETIME = timedelta(days=90)
@@ -138,33 +141,49 @@ class DynamoAlerts(DynamoBase, AlertStore):
                 ":wpk": to_value(f"MISSED#{_shard(dose.id)}"),
                 ":wsk": to_value(f"{missed_at}#{dose.recipient_id}#{dose.id}")},
         }
-        return self._write_with_alerts(update, alerts, now)
+        counted = counts_update(self.table.table_name, to_item({"PK": rollup_pk(dose.recipient_id), "SK": DAYS}),
+                                dose.recipient_id, changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED), None,
+                                tz_name(dose.scheduled_local))
+        return self._write_with_alerts(update, alerts, now, also=[counted])
 
-    def _write_with_alerts(self, update: dict[str, Any], alerts: Sequence[OutboxItem], now: datetime) -> bool:
-        """A conditional UpdateItem and its alerts' outbox rows, all or nothing: True when it applied.
+    def _write_with_alerts(self, update: dict[str, Any], alerts: Sequence[OutboxItem], now: datetime,
+                           also: Sequence[dict[str, Any]] = ()) -> bool:
+        """A conditional UpdateItem, unconditional Updates `also` (the rollup's count) and its alerts' outbox
+        rows, all or nothing: True when it applied.
 
-        No alerts: one UpdateItem. Otherwise one TransactWriteItems (repeated without any row that turns
-        out to exist already, and after a conflict with another transaction in flight).
+        Nothing beside the update: one UpdateItem. Otherwise one TransactWriteItems (repeated without any
+        row that turns out to exist already, and after a conflict with another transaction in flight). A
+        server without transactions (dynalite) gets the update, then `also`, as single writes.
         """
-        if not alerts:
-            return self._conditional(operation="update_item", **{k: v for k, v in update.items() if k != "TableName"})
-        if len(alerts) >= TRANSACT_MAX_ITEMS:
+        single = {k: v for k, v in update.items() if k != "TableName"}
+        if not alerts and (not also or getattr(self, "transactions_unsupported", False)):
+            applied = self._conditional(operation="update_item", **single)
+            for extra in also if applied else ():
+                self.client.update_item(**extra)
+            return applied
+        if len(alerts) + len(also) >= TRANSACT_MAX_ITEMS:
             raise ValueError(f"{len(alerts)} alerts for one dose: a transaction holds {TRANSACT_MAX_ITEMS - 1}")
         rows = list(alerts)
         attempt = 0
         while True:
-            cancelled = self.transact([{"Update": update}, *(
-                {"Put": {"TableName": self.table.table_name, "Item": to_item(_outbox_item(a, now)),
-                         "ConditionExpression": "attribute_not_exists(PK)"}} for a in rows)])
+            try:
+                cancelled = self.transact([{"Update": update}, *({"Update": u} for u in also), *(
+                    {"Put": {"TableName": self.table.table_name, "Item": to_item(_outbox_item(a, now)),
+                             "ConditionExpression": "attribute_not_exists(PK)"}} for a in rows)])
+            except ClientError as exc:
+                if rows or exc.response.get("Error", {}).get("Code") != "UnknownOperationException":
+                    raise
+                self.transactions_unsupported = True
+                return self._write_with_alerts(update, rows, now, also)
             if cancelled is None:
                 return True
             if cancelled[0].failed_condition:  # not ours to change (another sweep, a log): nothing written
                 return False
-            present = {a.key for a, why in zip(rows, cancelled[1:], strict=True) if why.failed_condition}
+            present = {a.key for a, why in zip(rows, cancelled[1 + len(also):], strict=True) if why.failed_condition}
             if present:
                 rows = [a for a in rows if a.key not in present]
                 if not rows:
-                    return self._write_with_alerts(update, [], now)
+                    return self._write_with_alerts(update, [], now, also)
                 continue
             self.backoff(attempt)
             attempt += 1

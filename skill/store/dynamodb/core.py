@@ -15,7 +15,9 @@ from skill.store import codec
 from skill.store.bad_rows import decode_each
 from skill.store.core import CoreStore, LogOutcome, RecipientView
 from skill.store.dynamodb.base import DOSE_PREFIX, TRANSACT_ATTEMPTS, DynamoBase
+from skill.store.dynamodb.rollup_items import DAYS, counts_update, rollup_pk, tz_name
 from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
+from skill.store.rollups import changes_for
 
 T = TypeVar("T")
 
@@ -238,8 +240,51 @@ class DynamoCore(DynamoBase, CoreStore):
         logged = replace(dose, status=status, logged_at=logged_at, source=source)
         if pill_delta:
             return self._record_with_pills(logged, pill_delta)
+        if not getattr(self, "transactions_unsupported", False):
+            counted = self._record_counted(logged, dose.status is DoseStatus.MISSED)
+            if counted is not None:
+                return counted
         update = self._dose_log_update(logged, "attribute_not_exists(PK) OR #st IN (:pending, :missed)")
-        return self._record_single(update, logged)
+        outcome = self._record_single(update, logged)
+        if outcome.applied:  # a server without transactions: the rollup in a second write
+            self.client.update_item(**self._rollup_update(logged, outcome.previous_status))
+        return outcome
+
+    def _rollup_update(self, logged: Dose, previous: DoseStatus | None) -> dict[str, Any]:
+        """The rollup's share of a dose write (skill/store/dynamodb/rollup_items.py): added, never read."""
+        return counts_update(self.table.table_name, to_item({"PK": rollup_pk(logged.recipient_id), "SK": DAYS}),
+                             logged.recipient_id, changes_for(logged, previous, logged.status), logged.logged_at,
+                             tz_name(logged.scheduled_local))
+
+    def _record_counted(self, logged: Dose, seen_missed: bool) -> LogOutcome | None:
+        """The log and its rollup change in one TransactWriteItems; None when the server has no transactions.
+
+        A transaction returns no old values, so the write is conditioned on the status the caller saw
+        (open, i.e. absent or pending; or missed: the rollup change differs), and a cancelled one carries
+        on from the item it hands back."""
+        for attempt in range(TRANSACT_ATTEMPTS):
+            previous = DoseStatus.MISSED if seen_missed else DoseStatus.PENDING
+            condition = "#st = :seen" if seen_missed else "attribute_not_exists(PK) OR #st = :seen"
+            try:
+                cancelled = self.transact([{"Update": self._dose_log_update(logged, condition, previous)},
+                                           {"Update": self._rollup_update(logged, previous)}])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "UnknownOperationException":
+                    raise
+                self.transactions_unsupported = True  # dynalite: two writes from now on
+                return None
+            if cancelled is None:
+                return LogOutcome(applied=True, dose=logged, previous_status=previous)
+            reason = cancelled[0]
+            if reason.failed_condition:
+                stored = reason.item
+                if stored is not None and DoseStatus(stored["status"]).is_logged:
+                    existing = _dose(stored)
+                    return LogOutcome(applied=False, dose=existing, previous_status=existing.status)
+                seen_missed = stored is not None and DoseStatus(stored["status"]) is DoseStatus.MISSED
+            else:  # a conflict with a transaction in flight
+                self.backoff(attempt)
+        raise AssertionError("unreachable: backoff raises on the last attempt")
 
     def _dose_log_update(self, logged: Dose, condition: str, seen: DoseStatus | None = None) -> dict[str, Any]:
         """The dose's log as one Update (alone, or an item of a transaction), under `condition`."""
@@ -288,10 +333,11 @@ class DynamoCore(DynamoBase, CoreStore):
                             "UpdateExpression": "SET pill_count = :new", "ConditionExpression": "pill_count = :seen",
                             "ExpressionAttributeValues": {":new": to_value(pills), ":seen": to_value(seen_pills)},
                             "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                {"Update": self._rollup_update(logged, previous)},
             ])
             if cancelled is None:
                 return LogOutcome(applied=True, dose=logged, previous_status=previous, pills_left=pills)
-            dose_reason, med_reason = cancelled[0], cancelled[1]
+            dose_reason, med_reason = cancelled[0], cancelled[1]  # the rollup's Update has no condition
             if dose_reason.failed_condition or med_reason.failed_condition:
                 # Someone wrote first: carry on from what the cancelled transaction returned, no read.
                 stored = dose_reason.item if dose_reason.failed_condition else stored

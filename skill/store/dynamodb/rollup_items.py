@@ -71,7 +71,8 @@ def day_deltas(changes: Iterable[RollupChange]) -> dict[str, int]:
 
 
 def counts_update(table_name: str, key: dict[str, Any], recipient_id: str, changes: Sequence[RollupChange],
-                  activity: datetime | None, tz: str | None, *, stale: bool = True) -> dict[str, Any]:
+                  activity: datetime | None, tz: str | None, *, stale: bool = True,
+                  organisation: str | None = None) -> dict[str, Any]:
     """One Update of the day-counts item (alone, or an item of the dose write's transaction)."""
     deltas = day_deltas(changes)
     names = {f"#d{i}": n for i, n in enumerate(deltas)}
@@ -88,6 +89,9 @@ def counts_update(table_name: str, key: dict[str, Any], recipient_id: str, chang
     if tz is not None:
         sets.append("tz = if_not_exists(tz, :tz)")
         values[":tz"] = to_value(tz)
+    if organisation is not None:
+        sets.append("org = :org")
+        values[":org"] = to_value(organisation)
     if stale:
         sets += ["GSI2PK = :rerank", "GSI2SK = :rid"]
         values.update({":rerank": to_value(RERANK), ":rid": to_value(recipient_id)})

@@ -13,7 +13,7 @@ total reads kilobytes, not every person's days; it is refreshed by the sweep for
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,11 +107,7 @@ class DynamoRollups(DynamoBase, RollupStore):
                     raise
             return
         update = counts_update(self.table.table_name, self._key(recipient.id, DAYS), recipient.id, changes,
-                               activity, recipient.timezone, stale=False)
-        update["UpdateExpression"] += ", org"
-        update["UpdateExpression"] = update["UpdateExpression"].replace(" ADD ", ", org = :org ADD ", 1)
-        update["UpdateExpression"] = update["UpdateExpression"].removesuffix(", org")
-        update["ExpressionAttributeValues"][":org"] = to_value(recipient.organisation)
+                               activity, recipient.timezone, stale=False, organisation=recipient.organisation)
         item = self.client.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
         today = now.astimezone(recipient.tz).date()
         self._write_rank(recipient.id, rank_value(days_of(item), today), int(item["v"]["N"]), now,
@@ -142,14 +138,24 @@ class DynamoRollups(DynamoBase, RollupStore):
             self._write_rank(recipient.id, rank, (version or 0) + 1, now, recipient.organisation)
             return
 
+    def _stale_items(self) -> Iterator[dict[str, Any]]:
+        """The stale day-counts items, typed (not deserialised): `days_of` reads the numbers as they come."""
+        kwargs: dict[str, Any] = {"TableName": self.table.table_name, "IndexName": "GSI2",
+                                  "KeyConditionExpression": "GSI2PK = :p",
+                                  "ExpressionAttributeValues": {":p": to_value(RERANK)}}
+        while True:
+            page = self.client.query(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def refresh_ranks(self, now: datetime) -> int:
         """Re-rank everyone a folded write marked stale: per person the rank Update, then an Update clearing
         the mark (and days older than kept) if no write came between. A lost race leaves the mark for the
         next sweep. The Query reads the day counts too (projection ALL): no GetItem."""
         refreshed = 0
-        for item in self.table.client_query_all(
-                IndexName="GSI2", KeyConditionExpression="GSI2PK = :p",
-                ExpressionAttributeValues={":p": to_value(RERANK)}):
+        for item in self._stale_items():
             rid = item["PK"]["S"].removeprefix("ROLLUP#")
             version = int(item.get("v", {}).get("N", "0"))
             days = days_of(item)
