@@ -5,8 +5,14 @@ Prints Markdown tables (the README's "Understood the way people speak" figures);
 
 * The corpus (tests/voice_corpus/<locale>.yaml) is spoken to virtual-alexa, one node process per locale;
   a line counts when the intent and every slot the skill receives are right.
-* The held-out set (tests/voice_corpus/held_out/) was never used to tune the grammar: expect it lower.
-* --baseline scores the hand-written models of the last commit instead, for a before/after figure.
+* The held-out set (tests/voice_corpus/held_out/) was never used to write the corpus. Its second part (93
+  lines a locale, issue 10) was written before the grammar was generalised: the last commit's models heard
+  59/93 = 63.4% (en-GB) and 61/93 = 65.6% (en-US) of it; everyday.yaml's fillers and politeness, the "took"
+  forms and two slots side by side took that to 85/93 and 84/93 (every line; 7 of them need real Alexa).
+* Lines that need two slots side by side ("I took ten paracetamol") cannot be heard by virtual-alexa. Each
+  table shows them on their own row ("needs real Alexa", heard right by the console's matcher), the
+  virtual-alexa rate without them, and the rate over every line with them counted as misses.
+* --baseline scores the models of the last commit instead, for a before/after figure.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from tests.voice_corpus.scoring import HELD_OUT_DIR, LOCALES, MODELS_DIR, Score,
 
 
 def committed_model(locale: str, into: Path) -> Path:
-    """The model as the last commit has it (the hand-written one, before the grammar)."""
+    """The model as the last commit has it."""
     text = subprocess.run(["git", "show", f"HEAD:interaction_models/{locale}.json"], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout
     path = into / f"{locale}.json"
@@ -38,6 +44,8 @@ def print_misses(scores: list[Score]) -> None:
         for line, heard in result.misses:
             print(f"- {result.locale} {line.say!r}: wanted {line.intent} {line.slots or ''}, "
                   f"heard {heard.intent} {({k: v['value'] for k, v in heard.slots.items()}) or ''}")
+        for line in result.real_alexa:
+            print(f"- {result.locale} {line.say!r}: needs real Alexa (two slots side by side)")
 
 
 def main() -> None:
@@ -51,15 +59,19 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print("## Evaluation corpus (generated models)\n")
     print(table(corpus))
-    print("\n## Held-out sentences (never used for tuning)\n")
+    print("\n## Held-out sentences (never used to write the corpus)\n")
     print(table(held_out))
     sizes = ", ".join(f"{loc} {(MODELS_DIR / f'{loc}.json').stat().st_size / 1e6:.2f} MB" for loc in LOCALES)
     print(f"\nModel sizes: {sizes}. Scored {sum(s.total for s in corpus + held_out)} lines in {elapsed:.1f} s.")
     if args.baseline:
         with tempfile.TemporaryDirectory() as tmp:
-            before = [score(locale, committed_model(locale, Path(tmp))) for locale in LOCALES]
+            models = [committed_model(locale, Path(tmp)) for locale in LOCALES]
+            before = [score(locale, model) for locale, model in zip(LOCALES, models, strict=True)]
+            before_held = [score(locale, model, HELD_OUT_DIR) for locale, model in zip(LOCALES, models, strict=True)]
         print("\n## Evaluation corpus, last commit's models\n")
         print(table(before))
+        print("\n## Held-out sentences, last commit's models\n")
+        print(table(before_held))
     if args.misses:
         print("\n## Not understood\n")
         print_misses(corpus + held_out)

@@ -24,6 +24,7 @@ from skill.domain.models import (
     new_id,
 )
 from skill.doses import as_needed_dose, expected_doses
+from skill.reports.rollups import rebuild as rebuild_rollups
 from skill.store.base import Store
 from skill.usecases.planning import plan_medication
 
@@ -150,6 +151,8 @@ def seed_demo(store: Store, now: datetime, seed: int = 7) -> DemoAccounts:
         store.put_contact(Contact(id=new_id("con"), recipient_id=recipient.id, name="Family contact",
                                   channel="email", address="family@example.org", escalate_after_minutes=60,
                                   created_at=now))
+    for recipient in recipients:  # the history was written straight to the store: count it for the cohort page
+        rebuild_rollups(store, recipient, now)
     hashed = hash_password(PASSWORD)
     mine = frozenset(r.id for r in recipients[:2])
     theirs = frozenset(r.id for r in recipients[2:])

@@ -12,9 +12,14 @@ Which store fixture a test asks for says what it is about:
 - ``sqlite_store``, ``moto_store``, ``dynalite_store``, ``dynamodb_local_store``: one store, named.
 
 Tests that start dynalite or DynamoDB Local carry the ``dynalite`` / ``dynamodb_local`` markers, added here
-(on the parametrised cases, and on any test that asks for a server's URL or named store), so
-``-m "not dynamodb_local"`` runs without Java and ``-m "not dynalite"`` without Node. Each server starts
-once per session, which with pytest-xdist means once per worker; every test gets a fresh table on it.
+(on the cases above, and on any test that names a server's URL or store fixture, or has a parameter naming
+the server), so ``-m "not dynamodb_local"`` runs without Java and ``-m "not dynalite"`` without Node. Each
+server starts once per session, which with pytest-xdist means once per worker (one JVM each, in memory);
+every test gets a fresh table on it.
+
+Time: take it from an injected clock relative to now (``scripts/check`` runs a sample of the suite with the
+clock a year ahead, through ``tests/clock_ahead``); where the code reads the clock itself (the CLI), move it
+with ``time_machine.travel``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from ask_sdk_model.response import Response
 
 from skill.alexa.reply import LAST_KEY
 from skill.alexa.turn import TURN_KEY, Deps, Turn, session
+from skill.oauth.bearer import bearer_access, person_spoken_for
 from skill.observability import get_logger
 
 logger = get_logger(__name__)
@@ -78,6 +79,8 @@ class LoadTurn(AbstractRequestInterceptor):
         logger.info("alexa turn", extra={"request": request_kind(handler_input), "linked": turn.linked})
 
     def _load(self, handler_input: HandlerInput, turn: Turn) -> None:
+        if self._load_account_linked(handler_input, turn):
+            return
         known, guess = self._guess(handler_input, turn)
         if known and guess is None:
             return  # this session already found the speaker unlinked
@@ -95,6 +98,22 @@ class LoadTurn(AbstractRequestInterceptor):
                 recipient_id = None
         turn.recipient_id = recipient_id
         self._remember(handler_input, turn.alexa_id, recipient_id)
+
+    def _load_account_linked(self, handler_input: HandlerInput, turn: Turn) -> bool:
+        """Account linking (OAuth, signed in once in the Alexa app) instead of the spoken code: the token a
+        carer granted as "the person's own assistant" names the person. Any other token, or one no longer
+        live, falls back to the spoken-code link."""
+        envelope: Any = handler_input.request_envelope
+        token = getattr(envelope.context.system.user, "access_token", None)
+        if not token:
+            return False
+        access = bearer_access(self.deps.store, str(token), turn.now)
+        recipient_id = person_spoken_for(self.deps.store, access) if access is not None else None
+        voice = self.deps.store.load_voice_view(recipient_id, turn.view_since()) if recipient_id else None
+        if voice is None:
+            return False
+        turn.recipient_id, turn.voice = recipient_id, voice
+        return True
 
     def _guess(self, handler_input: HandlerInput, turn: Turn) -> tuple[bool, str | None]:
         """(whether the session already knows, the recipient to try first)."""

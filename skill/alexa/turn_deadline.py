@@ -23,7 +23,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from skill import deadline
 from skill.conversation.speech import ssml
-from skill.domain.errors import ConflictError
 from skill.observability import get_logger
 
 logger = get_logger(__name__)
@@ -60,8 +59,8 @@ class TurnDeadlineSkill(CustomSkill):
 
 
 def store_unreachable(exception: Exception) -> bool:
-    """Trouble with the records rather than a bug: out of time, a timeout, a lock, throttling, a busy record."""
-    if isinstance(exception, deadline.DeadlineExceeded | BotoCoreError | ConflictError):
+    """Trouble reaching the records rather than a bug: out of time, a timeout, a lock, a full disk, throttling."""
+    if isinstance(exception, deadline.DeadlineExceeded | BotoCoreError):
         return True
     if isinstance(exception, sqlite3.OperationalError):  # locked, disk full, read-only file, I/O error
         return True

@@ -38,8 +38,7 @@ def _hour_words(hour: int) -> str:
 
 def dose_time_values() -> list[dict[str, Any]]:
     """ "my {doseTime} o'clock ones": the hour alone, as Alexa reads "8 o'clock" (08:00, never guessed pm)."""
-    return [{"in": _hour_words(h), "out": f"{h % 12 if h == 12 else h:02d}:00".replace("00:00", "12:00")}
-            for h in range(1, 13)]
+    return [{"in": _hour_words(h), "out": f"{h:02d}:00"} for h in range(1, 13)]
 
 
 _MORNING = "(am|a m|in the morning)"

@@ -22,10 +22,13 @@ def assist_intent(grammar_intent: str) -> str:
 SPOKEN_INTENTS: dict[str, str] = {assist_intent(i): i for i in REPLIES if i not in NOT_SPOKEN}
 
 
+ANSWERED_INTENTS: dict[str, str] = {assist_intent(i): i for i in REPLIES}  # spoken, and the check-in's "?"
+
+
 def grammar_intent(name: str) -> str | None:
     """The grammar's intent for a Home Assistant intent name (or the short form "LogDose"); None if unknown."""
     full = name if name.startswith(INTENT_PREFIX) else INTENT_PREFIX + name
-    return SPOKEN_INTENTS.get(full)
+    return ANSWERED_INTENTS.get(full)
 
 
 def list_name(slot: str) -> str:

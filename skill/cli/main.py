@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from skill import __version__, settings
+from skill.cli.assist import assist
 from skill.cli.backup import backup, restore
 from skill.cli.chat import chat
 from skill.cli.common import FriendlyGroup
@@ -31,5 +32,5 @@ def cli(ctx: click.Context, store_url: str | None) -> None:
 
 
 for command in (store, recipient, med, doses, log, contact, sweep, notifications, user, chat, serve, deploy_check,
-                backup, restore, rollups):
+                backup, restore, rollups, assist):
     cli.add_command(command)

@@ -81,9 +81,18 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_
         sweeper = start_sweeper(store)
     from waitress.server import create_server
 
-    server = create_server(app, host=host, port=port, threads=8)
+    from skill.domain.models import utcnow
+    from skill.mcp_server.mount import MCP_PREFIXES, mcp_endpoint
+    from skill.mcp_server.wsgi import PathDispatch
+
+    # One port for everything: the MCP app (ASGI) is adapted into this WSGI server, mounted once the port
+    # is known, because its OAuth metadata names its public URL (skill/mcp_server/wsgi.py says why).
+    dispatch = PathDispatch(app, MCP_PREFIXES)
+    server = create_server(dispatch, host=host, port=port, threads=8)
     bound = getattr(server, "effective_port", port)  # the real port when --port 0 asked for any free one
-    click.echo(f"DoseKeeper on http://{host}:{bound}  (Alexa endpoint: POST /alexa)")
+    mcp = mcp_endpoint(store, utcnow, settings.env(settings.PUBLIC_URL) or f"http://{host}:{bound}")
+    dispatch.mount(mcp.wsgi)
+    click.echo(f"DoseKeeper on http://{host}:{bound}  (Alexa endpoint: POST /alexa, MCP endpoint: /mcp)")
     log.info("serving", extra={"host": host, "port": int(bound), "alexa_verified": not allow_unsigned,
                                "sweeping": sweeper is not None})
     try:
@@ -94,3 +103,4 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, allow_
         if sweeper is not None:
             sweeper.stop()
         server.close()
+        mcp.close()

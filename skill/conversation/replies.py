@@ -20,7 +20,7 @@ REPLIES: dict[str, Reply] = {
     "SkipDoseIntent": lambda talk, said: dialogue.log(talk, said, skip=True),
     "UndoLogIntent": dialogue.undo_log,
     "CheckDoseIntent": dialogue.check,
-    "WhatIsDueIntent": lambda talk, said: dialogue.what_is_due(talk),
+    "WhatIsDueIntent": dialogue.what_is_due,
     "NextDoseIntent": dialogue.next_dose,
     "ListMedicationsIntent": lambda talk, said: dialogue.list_medicines(talk),
     "PillsLeftIntent": dialogue.pills_left,

@@ -16,6 +16,7 @@ words as its value, `focus` on the dose's MedicationAdministration when the expo
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -69,6 +70,10 @@ def timing(medication: Medication) -> dict[str, Any]:
 
 
 def medication_request(recipient: Recipient, medication: Medication) -> MedicationRequest:
+    return MedicationRequest.model_validate(medication_request_values(recipient, medication))
+
+
+def medication_request_values(recipient: Recipient, medication: Medication) -> dict[str, Any]:
     schedule = medication.schedule
     dosage: dict[str, Any] = {"timing": timing(medication), "asNeededBoolean": schedule.as_needed}
     text = " ".join(p for p in (medication.dose_text, medication.instructions) if p)
@@ -78,7 +83,7 @@ def medication_request(recipient: Recipient, medication: Medication) -> Medicati
         dosage["maxDosePerPeriod"] = {"numerator": {"value": schedule.max_per_day},
                                       "denominator": {"value": 1, "unit": "d",
                                                       "system": "http://unitsofmeasure.org", "code": "d"}}
-    return MedicationRequest.model_validate({
+    return {
         "resourceType": "MedicationRequest",
         "id": fhir_id(medication.id),
         "identifier": [{"system": "urn:dosekeeper:medication", "value": medication.id}],
@@ -88,11 +93,17 @@ def medication_request(recipient: Recipient, medication: Medication) -> Medicati
         "subject": {"reference": f"Patient/{fhir_id(recipient.id)}"},
         "authoredOn": _instant(medication.created_at),
         "dosageInstruction": [dosage],
-    })
+    }
 
 
 def medication_administration(recipient: Recipient, dose: Dose, now: datetime,
                               starts: RecordingStarts | None = None) -> MedicationAdministration | None:
+    values = medication_administration_values(recipient, dose, now, starts)
+    return None if values is None else MedicationAdministration.model_validate(values)
+
+
+def medication_administration_values(recipient: Recipient, dose: Dose, now: datetime,
+                                     starts: RecordingStarts | None = None) -> dict[str, Any] | None:
     """Decided doses only: taken -> completed; skipped or missed -> not-done with the reason. A dose from
     before the medicine was entered and never logged is unknown, so it is not exported at all."""
     outcome = classify(dose, recipient.grace, now, starts)
@@ -116,7 +127,7 @@ def medication_administration(recipient: Recipient, dose: Dose, now: datetime,
         values.update(status="not-done", effectiveDateTime=_instant(dose.scheduled_utc),
                       statusReason=[{"coding": [{"system": STATUS_REASON_SYSTEM, "code": code,
                                                  "display": reason}], "text": reason}])
-    return MedicationAdministration.model_validate(values)
+    return values
 
 
 def _event_code(event: CareEvent) -> dict[str, Any]:
@@ -126,6 +137,14 @@ def _event_code(event: CareEvent) -> dict[str, Any]:
 
 def care_event_resource(recipient: Recipient, event: CareEvent,
                         administered: frozenset[str] = frozenset()) -> DetectedIssue | Observation:
+    values = care_event_values(recipient, event, administered)
+    if values["resourceType"] == "DetectedIssue":
+        return DetectedIssue.model_validate(values)
+    return Observation.model_validate(values)
+
+
+def care_event_values(recipient: Recipient, event: CareEvent,
+                      administered: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A safety moment as a DetectedIssue; a correction or early log as an Observation (module docstring)."""
     patient = {"reference": f"Patient/{fhir_id(recipient.id)}"}
     identifier = [{"system": "urn:dosekeeper:event", "value": event.id}]
@@ -138,37 +157,79 @@ def care_event_resource(recipient: Recipient, event: CareEvent,
             values["detail"] = event.detail
         if event.medication_id:
             values["implicated"] = [{"reference": f"MedicationRequest/{fhir_id(event.medication_id)}"}]
-        return DetectedIssue.model_validate(values)
+        return values
     observation: dict[str, Any] = {
         "resourceType": "Observation", "id": fhir_id(event.id), "identifier": identifier, "status": "final",
         "code": _event_code(event), "subject": patient, "effectiveDateTime": _instant(event.at),
         "valueString": event.detail or event.label}
     if event.dose_id and event.dose_id in administered:
         observation["focus"] = [{"reference": f"MedicationAdministration/{fhir_id(event.dose_id)}"}]
-    return Observation.model_validate(observation)
+    return observation
 
 
-def build_bundle(recipient: Recipient, medications: Sequence[Medication], doses: Sequence[Dose],
-                 now: datetime, events: Sequence[CareEvent] = ()) -> Bundle:
+def bundle_values(recipient: Recipient, medications: Sequence[Medication], doses: Sequence[Dose],
+                  now: datetime, events: Sequence[CareEvent] = ()) -> dict[str, Any]:
+    """The Bundle as plain JSON values (the fhir.resources models check them: `build_bundle`, `_checked`)."""
     entries: list[dict[str, Any]] = [
-        {"fullUrl": full_url("MedicationRequest", m.id), "resource": medication_request(recipient, m)}
+        {"fullUrl": full_url("MedicationRequest", m.id), "resource": medication_request_values(recipient, m)}
         for m in medications]
     starts = recording_starts(medications)
     administered: set[str] = set()
     for dose in doses:
-        administration = medication_administration(recipient, dose, now, starts)
+        administration = medication_administration_values(recipient, dose, now, starts)
         if administration is not None:
             administered.add(dose.id)
             entries.append({"fullUrl": full_url("MedicationAdministration", dose.id), "resource": administration})
     for event in events:
-        resource = care_event_resource(recipient, event, frozenset(administered))
-        entries.append({"fullUrl": full_url(resource.get_resource_type(), event.id), "resource": resource})
-    return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": _instant(now),
-                                  "entry": entries})
+        resource = care_event_values(recipient, event, frozenset(administered))
+        entries.append({"fullUrl": full_url(resource["resourceType"], event.id), "resource": resource})
+    return {"resourceType": "Bundle", "type": "collection", "timestamp": _instant(now), "entry": entries}
+
+
+def build_bundle(recipient: Recipient, medications: Sequence[Medication], doses: Sequence[Dose],
+                 now: datetime, events: Sequence[CareEvent] = ()) -> Bundle:
+    """The Bundle, every resource validated by fhir.resources."""
+    return Bundle.model_validate(bundle_values(recipient, medications, doses, now, events))
+
+
+RESOURCES: dict[str, type[Any]] = {"MedicationRequest": MedicationRequest,
+                                   "MedicationAdministration": MedicationAdministration,
+                                   "DetectedIssue": DetectedIssue, "Observation": Observation}
+
+
+def _shape(value: Any) -> Any:
+    """Which keys, nested, a value has (not its values): resources of one shape validate alike."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", *sorted({repr(_shape(v)) for v in value}))
+    return type(value).__name__
+
+
+def _checked(bundle: dict[str, Any]) -> dict[str, Any]:
+    """Validate one resource of each shape with fhir.resources, and the Bundle's own frame.
+
+    Validating and serialising all 700 resources of a 30-day export through pydantic models took ten times
+    the CSV export (bench/bench_web.py). Every resource here is built by the functions above from the same
+    few templates, and only its values (ids, instants, names, all formatted by this module) differ; what can
+    be wrong is the shape, so the first resource of each shape is validated, and the Bundle frame with it.
+    """
+    seen: set[Any] = set()
+    first: list[dict[str, Any]] = []
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        key = (resource["resourceType"], _shape(resource))
+        if key not in seen:
+            seen.add(key)
+            RESOURCES[resource["resourceType"]].model_validate(resource)
+            first.append(entry)
+    Bundle.model_validate({**bundle, "entry": first})
+    return bundle
 
 
 def export_fhir(store: Store, recipient: Recipient, start_day: date, end_day: date, now: datetime) -> str:
     """The Bundle as FHIR JSON (application/fhir+json)."""
     meds, doses = doses_in_range(store, recipient, start_day, end_day)
     events = events_in_range(store, recipient, start_day, end_day)
-    return str(build_bundle(recipient, meds, doses, now, events).model_dump_json(exclude_none=True))
+    return json.dumps(_checked(bundle_values(recipient, meds, doses, now, events)), separators=(",", ":"),
+                      ensure_ascii=False)

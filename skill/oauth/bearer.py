@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from skill.accounts.access import can_edit
 from skill.accounts.tokens import TOKEN_PREFIX, hash_secret
 from skill.domain.oauth import GrantKind, TokenUse
 from skill.oauth import scopes
 from skill.store.base import Store
 
-ACCESS_PREFIX = "dko_"  # noqa: S105 - a marker that makes leaked OAuth tokens easy to scan for
-REFRESH_PREFIX = "dkr_"  # noqa: S105 - the same, for refresh tokens
+ACCESS_PREFIX = "dko_"  # a marker that makes leaked OAuth tokens easy to scan for
+REFRESH_PREFIX = "dkr_"  # the same, for refresh tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +53,16 @@ def bearer_access(store: Store, secret: str, now: datetime) -> BearerAccess | No
         return BearerAccess(grant.kind, grant.user_id, grant.client_id, grant.scopes, grant.recipient_ids,
                             grant.access_expires_at, grant.resource)
     return None
+
+
+def person_spoken_for(store: Store, access: BearerAccess) -> str | None:
+    """The person a person's-own-assistant token speaks for, while the account that linked it may still
+    change their care; None for any other token (a carer's assistant is not the person speaking)."""
+    if access.kind is not GrantKind.PERSON or not access.people or len(access.people) != 1:
+        return None
+    (recipient_id,) = access.people
+    user = store.get_user(access.user_id)
+    recipient = store.get_recipient(recipient_id)
+    if user is None or recipient is None or not can_edit(user, recipient):
+        return None
+    return recipient_id

@@ -1,11 +1,13 @@
 """The coordinator's cohort table: one scope, one filter and one sort for the page and the API.
 
-Two sources. With a `CohortCache` (the web page and the API today) every figure is computed from the doses,
-exactly as skill/reports/adherence.py defines it. Without one the page reads rollups (skill/store/rollups.py):
+Two sources. The web page and the API read rollups (skill/store/rollups.py):
 the first page sorted by 30-day adherence is a page of the rank index plus one batch read of those people,
 whatever the organisation's size; other sorts read every visible person's rollup (small items, no doses).
 Rollups count a dose once it is decided (logged, skipped, or marked missed by the sweep), so a dose past its
-grace window that no sweep has marked yet, or one never stored, is not counted until the sweep marks it.
+grace window that no sweep has marked yet, or one never stored, is not counted until the sweep marks it
+(the lead's decision: the sweep runs every minute self-hosted, every 5 on AWS, and a carer's Today page says
+"missed" at the same moment). Given a `CohortCache` (reports and tests that want the exact definitions of
+skill/reports/adherence.py) every figure is computed from the doses instead.
 
 Scope: everyone the actor may read. "Below N%" keeps people whose 30-day adherence is under N and people
 with no figure yet (no data is a reason to look, not to hide). Sorting puts rows without a figure last,

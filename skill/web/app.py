@@ -20,6 +20,7 @@ from skill.usecases.errors import Forbidden
 from skill.web import audit_words, csrf, timefields, zones
 from skill.web.account import account_blueprint
 from skill.web.api import api_blueprint
+from skill.web.assist import assist_blueprint
 from skill.web.auth import auth_blueprint, current_user, load_user
 from skill.web.config import WebConfig
 from skill.web.confirm import confirm_blueprint
@@ -29,6 +30,7 @@ from skill.web.dose_fixes import dose_fixes_blueprint
 from skill.web.downloads import downloads_blueprint
 from skill.web.heard import heard_blueprint
 from skill.web.history import history_blueprint
+from skill.web.oauth import OAUTH_CSRF_EXEMPT, oauth_blueprint
 from skill.web.password_reset import password_reset_blueprint
 from skill.web.people import people_blueprint
 from skill.web.recipient import recipient_blueprint
@@ -66,7 +68,7 @@ def create_app(store: Store, config: WebConfig | None = None, *, email: Channel 
 
     @app.before_request
     def before() -> None:
-        csrf.check_csrf(config.csrf_exempt_prefixes)
+        csrf.check_csrf(config.csrf_exempt_prefixes + OAUTH_CSRF_EXEMPT)  # clients, not browsers, call these
         load_user(store)
 
     @app.after_request
@@ -120,4 +122,6 @@ def create_app(store: Store, config: WebConfig | None = None, *, email: Channel 
     if email is not None:
         app.register_blueprint(password_reset_blueprint(store, config, limiter, email))
     app.register_blueprint(api_blueprint(store, clock=config.clock))
+    app.register_blueprint(oauth_blueprint(store, config, limiter))
+    app.register_blueprint(assist_blueprint(store, config))  # Home Assistant's intent scripts (issue 14)
     return app

@@ -19,5 +19,5 @@ class WebConfig:
     lockout_for: timedelta = timedelta(minutes=15)  # ... for this long
     session_lifetime: timedelta = timedelta(hours=12)
     today_refresh_seconds: int = 30
-    csrf_exempt_prefixes: tuple[str, ...] = ("/api/", "/alexa")
+    csrf_exempt_prefixes: tuple[str, ...] = ("/api/", "/alexa", "/assist")  # token-authenticated, no cookie
     clock: Callable[[], datetime] = field(default=utcnow)

@@ -9,7 +9,6 @@ from datetime import datetime
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from skill.reports.cohort_cache import CohortCache
 from skill.store.base import Store
 from skill.usecases.access import may_see_cohort
 from skill.usecases.cohort import CohortQuery, CohortSort, cohort_page
@@ -34,7 +33,6 @@ PAGE_ROWS = 10_000  # the page shows everyone in scope; the API pages
 def coordinator_blueprint(store: Store, config: WebConfig) -> Blueprint:
     bp = Blueprint("coordinator", __name__)
     bp.before_request(require_login)
-    cache = CohortCache()  # the first view computes 90 days for everyone; sorting and filtering reuse it
 
     @bp.get("/coordinator")
     def cohort() -> ResponseReturnValue:
@@ -48,7 +46,7 @@ def coordinator_blueprint(store: Store, config: WebConfig) -> Blueprint:
         below = int(below_text) if below_text.isdigit() and 0 < int(below_text) <= 100 else None
         now: datetime = config.clock()
         query = CohortQuery(below=below, sort=SORTS[sort][1], descending=descending, limit=PAGE_ROWS)
-        rows = cohort_page(store, actor, now, query, cache).rows
+        rows = cohort_page(store, actor, now, query).rows  # rollups: small records, never every dose
         return render_template("coordinator.html", rows=rows, sort=sort, descending=descending, below=below,
                                sorts=SORTS, now=now)
 

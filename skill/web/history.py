@@ -10,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from skill.accounts.access import can_edit
-from skill.reports.adherence import recipient_summary
-from skill.reports.heatmap import STYLES, heatmap_cells, render_heatmap_svg
+from skill.doses import merge_doses
+from skill.reports.adherence import scheduled_only, summarise, window_end, window_start
+from skill.reports.heatmap import STYLES, cells_from_doses, render_heatmap_svg
 from skill.store.base import Store
 from skill.web.auth import require_login, signed_in_user
 from skill.web.config import WebConfig
@@ -32,9 +33,14 @@ def history_blueprint(store: Store, config: WebConfig) -> Blueprint:
         span = int(days) if days.isdigit() and int(days) in RANGES else 30
         now = config.clock()
         end_day = now.astimezone(recipient.tz).date()
-        data = heatmap_cells(store, recipient, end_day - timedelta(days=span - 1), end_day, now)
+        # one read of the window for both the heatmap and the figures (it was two: bench/bench_web.py)
+        meds = store.list_medications(recipient.id, include_stopped=True)
+        start, end = window_start(recipient, now, span), window_end(recipient, now)
+        doses = merge_doses(recipient, meds, store.list_doses(recipient.id, start, end), start, end)
+        columns = tuple(end_day - timedelta(days=span - 1 - i) for i in range(span))
+        data = cells_from_doses(recipient, scheduled_only(doses, meds), columns, now, meds)
         svg = Markup(render_heatmap_svg(data, title=f"Doses over the last {span} days"))  # noqa: S704 - escaped
-        summary = recipient_summary(store, recipient, now, days=span)
+        summary = summarise(recipient, meds, doses, now, span)
         events = recent_events(store, recipient, now, timedelta(days=span))
         return render_template("history.html", recipient=recipient, data=data, svg=svg, span=span,
                                ranges=RANGES, styles=STYLES, summary=summary, events=events,

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from skill.demo import DemoAccounts, seed_demo
@@ -33,8 +33,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844},
-         "zoom200": {"width": 640, "height": 400}}  # 1280x800 at 200% zoom is a 640x400 CSS viewport
+SIZES: dict[str, ViewportSize] = {  # 1280x800 at 200% zoom is a 640x400 CSS viewport
+    "desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844},
+    "zoom200": {"width": 640, "height": 400}}
 # Zones to put the new person in: the test picks one where it is daytime, so "30 minutes from now" is today.
 DAYTIME_ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata",
                  "Australia/Sydney", "Pacific/Honolulu")
@@ -148,6 +149,16 @@ def test_a_carer_does_every_task_of_the_web_app(browser: Browser, site: Site, si
     message.get_by_role("button", name="Undo").click()
     expect(page.get_by_role("status")).to_contain_text("Undone: Ramipril")
     expect(row.get_by_role("button", name="Taken")).to_be_visible()
+
+    # -- a logged dose corrected from the person page --
+    row.get_by_role("button", name="Skip").click()
+    page.goto(person_url)
+    page.locator("#recent-logs").get_by_role("link", name="Correct").first.click()
+    expect(page.get_by_text("Recorded now:")).to_contain_text("Skipped")
+    check(page, "correct-dose", size)
+    page.get_by_label("It was taken").check()
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.get_by_role("status")).to_contain_text("is now recorded as taken")
 
     # -- a contact: the address is checked, a test alert is sent, removal asks first --
     page.goto(person_url)

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from skill.domain.accounts import Role, User
 from skill.domain.models import Recipient, new_id
 from skill.store.base import Store
 from skill.store.sqlite import SqliteStore
+from skill.sweep import run_sweep
 from skill.web.api import api_blueprint
 from tests import factories
 
@@ -244,11 +245,14 @@ def test_contacts_can_be_added_and_removed(world: World) -> None:
 
 
 def test_the_summary_and_cohort_follow_the_definitions(world: World) -> None:
-    # GIVEN Edith took her 08:00 dose on 9 March on time and her 20:00 dose late; other doses were missed
+    # GIVEN the sweep planned the doses two days ago; Edith took her 08:00 dose on 9 March on time and her
+    # 20:00 dose late; the sweep has since marked this morning's doses missed (Edith's, Frank's, Olga's)
+    run_sweep(world.store, {}, NOW - timedelta(days=2), clock=lambda: NOW - timedelta(days=2))
     base = f"/recipients/{world.edith.id}/doses"
     world.post(f"{base}/{world.med_id}@20260309T0800/log", {"at": "2026-03-09T08:10:00+00:00"})
     world.post(f"{base}/{world.med_id}@20260309T2000/log", {"at": "2026-03-09T22:30:00+00:00"})
-    # WHEN carer A reads the 2-day summary and the coordinator reads the cohort
+    assert run_sweep(world.store, {}, NOW, clock=lambda: NOW).marked_missed == 3
+    # WHEN carer A reads the 2-day summary and the coordinator reads the cohort (from rollups)
     summary = world.get(f"/recipients/{world.edith.id}/reports/summary?days=2").json
     cohort = world.get("/reports/cohort?sort=adherence_7&descending=true", token="coord-n").json
     # THEN 2 of 3 due doses were taken (tonight's is not due), and the cohort lists only the north
@@ -257,7 +261,7 @@ def test_the_summary_and_cohort_follow_the_definitions(world: World) -> None:
     assert summary["pdc"] == 1.0
     assert {r["recipient_id"] for r in cohort["items"]} == {world.edith.id, world.frank.id}
     assert cohort["items"][0]["recipient_id"] == world.edith.id
-    below = world.get("/reports/cohort?below=1", token="coord-n").json  # Edith: 2 of 59 taken
+    below = world.get("/reports/cohort?below=1", token="coord-n").json  # Edith 2 of 3 taken, Frank 0 of 1
     assert [r["recipient_id"] for r in below["items"]] == [world.frank.id]
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,10 +76,11 @@ class Household:
 def household(store: Store) -> Household:
     """Edith, linked to her Echo, with Metformin at 8 and 8 and a counted box of 30."""
     clock = FixedClock(today_at_eight_past_eight())
-    edith = recipient(display_name="Edith")
+    week_ago = clock() - timedelta(days=7)  # every date here follows the clock, so the test holds on any day
+    edith = recipient(display_name="Edith", created_at=week_ago)
     store.put_recipient(edith)
-    met = medication(edith.id, "Metformin", at=("08:00", "20:00"), start=clock().date() - timedelta(days=7),
-                     pill_count=PILLS)
+    met = replace(medication(edith.id, "Metformin", at=("08:00", "20:00"), start=week_ago.date(), pill_count=PILLS),
+                  created_at=week_ago)
     store.put_medication(met)
     speaker = Speaker()
     store.put_alexa_link(AlexaLink(speaker.user_id, edith.id, clock()))

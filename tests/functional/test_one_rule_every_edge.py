@@ -40,7 +40,9 @@ from skill.domain.events import EventKind
 from skill.domain.models import Contact, DoseStatus, LogSource, Medication, Recipient, Schedule, new_id
 from skill.domain.voice import AlexaLink
 from skill.doses import expected_doses
+from skill.reports.rollups import rebuild as rebuild_rollups
 from skill.store.sqlite import SqliteStore
+from skill.sweep import run_sweep
 from skill.web.app import WebConfig, create_app
 from tests import factories
 from tests.support.envelopes import Conversation, FixedClock, Speaker, intent_request
@@ -440,8 +442,16 @@ def cohort(world: World) -> World:
         med = medicine(person.id, "Aspirin", entered)
         world.store.put_medication(med)
         due = expected_doses(person, med, now - timedelta(days=30), now)
+        world.store.put_doses(due)
         for dose in due[:round(len(due) * share)]:
             world.store.record_dose(dose, DoseStatus.TAKEN, dose.scheduled_utc, LogSource.WEB)
+    # The sweep has run all month: a dose not taken counts as missed once the sweep marks it (the rollup rule)
+    for days_ago in range(30, -1, -1):
+        at = now - timedelta(days=days_ago)
+        run_sweep(world.store, {}, at, plan=False, clock=lambda at=at: at)  # type: ignore[misc]
+    # The doses above were written behind the use cases' back, as an import is: the operator's rebuild
+    for person in world.store.list_recipients():
+        rebuild_rollups(world.store, person, now)
     world.add_user(COORDINATOR, Role.COORDINATOR)
     return world
 

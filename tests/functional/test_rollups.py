@@ -6,9 +6,11 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto import mock_aws
 
 from skill.cli.main import cli
 from skill.domain.actors import Actor
@@ -16,6 +18,8 @@ from skill.domain.errors import DoseKeeperError
 from skill.domain.models import DoseStatus, LogSource, Recipient
 from skill.doses import expected_doses
 from skill.reports.rollups import recount, rollup_row
+from skill.store.base import Store
+from skill.store.dynamodb import DynamoStore
 from skill.store.rollups import DayCounts
 from skill.store.sqlite import SqliteStore
 from skill.sweep import run_sweep
@@ -36,40 +40,55 @@ def real_now() -> datetime:
     return datetime.now(UTC)
 
 
-def stored_counts(store: SqliteStore, person: Recipient, now: datetime) -> dict:  # type: ignore[type-arg]
+def stored_counts(store: Store, person: Recipient, now: datetime) -> dict:  # type: ignore[type-arg]
     doses = store.list_doses(person.id, now - timedelta(days=60), now + timedelta(days=2))
     return recount(doses, set())
+
+
+def play(store: Store, actions: list[tuple[int, str]]) -> None:
+    """A person with a twice-daily medicine, the clock ten days ago; then, as time passes, each action.
+
+    Asserts the running totals are exactly what counting the stored doses gives."""
+    now = real_now() - timedelta(days=10)
+    person, _ = add_recipient(store, OPERATOR, now, recipient())
+    med = add_medication(store, OPERATOR, now, medication(person.id, start=(now - timedelta(days=2)).date()))
+    for hours, action in actions:
+        now += timedelta(hours=hours)
+        try:
+            if action in ("take", "skip"):
+                log_medicine(store, OPERATOR, now, person.id, med.id, skip=action == "skip", confirm=True)
+            elif action == "take_late":  # a missed dose from earlier today, logged late by the carer
+                log_medicine(store, OPERATOR, now, person.id, med.id, at=now - timedelta(hours=3), confirm=True)
+            elif action == "undo":
+                undo_last_log(store, OPERATOR, now, person.id)
+            else:
+                run_sweep(store, {}, now, plan=True, clock=real_now)
+        except DoseKeeperError:
+            pass  # "too early", "nothing to undo": refused, nothing written
+    kept = store.read_rollups([person.id])
+    assert (kept[person.id].days if kept else {}) == stored_counts(store, person, now)
 
 
 @settings(max_examples=40, deadline=None)
 @given(actions=ACTIONS)
 def test_rollups_equal_a_recount_after_any_sequence_of_logs_undos_and_misses(
         actions: list[tuple[int, str]]) -> None:
-    # GIVEN a person with a twice-daily medicine, the clock ten days ago
-    now = real_now() - timedelta(days=10)
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "r.db")
         store.init()
-        person, _ = add_recipient(store, OPERATOR, now, recipient())
-        med = add_medication(store, OPERATOR, now, medication(person.id, start=(now - timedelta(days=2)).date()))
-        # WHEN time passes and, each time, the person logs, skips or undoes, or the sweep runs
-        for hours, action in actions:
-            now += timedelta(hours=hours)
-            try:
-                if action in ("take", "skip"):
-                    log_medicine(store, OPERATOR, now, person.id, med.id, skip=action == "skip", confirm=True)
-                elif action == "take_late":  # a missed dose from earlier today, logged late by the carer
-                    log_medicine(store, OPERATOR, now, person.id, med.id, at=now - timedelta(hours=3), confirm=True)
-                elif action == "undo":
-                    undo_last_log(store, OPERATOR, now, person.id)
-                else:
-                    run_sweep(store, {}, now, plan=True, clock=real_now)
-            except DoseKeeperError:
-                pass  # "too early", "nothing to undo": refused, nothing written
-        # THEN the running totals are exactly what counting the stored doses gives
-        kept = store.read_rollups([person.id])[person.id].days
-        assert kept == stored_counts(store, person, now)
+        play(store, actions)
         store.close()
+
+
+@settings(max_examples=15, deadline=None)
+@given(actions=ACTIONS)
+def test_on_dynamodb_the_counts_folded_into_each_dose_write_equal_a_recount_too(
+        actions: list[tuple[int, str]]) -> None:
+    # The same property where a log and a miss count themselves inside their own transaction (moto)
+    with mock_aws():
+        store = DynamoStore("rollups", boto3.client("dynamodb", region_name="eu-west-1"))
+        store.init()
+        play(store, actions)
 
 
 def test_the_first_page_is_read_from_the_rank_index_worst_first(tmp_path: Path) -> None:

@@ -61,7 +61,11 @@ def server(db: Path) -> Iterator[str]:
         yield f"{base}/alexa"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def test_link_ask_log_and_ask_again_over_http(db: Path, server: str) -> None:
@@ -82,7 +86,8 @@ def test_link_ask_log_and_ask_again_over_http(db: Path, server: str) -> None:
     # AND a simulator speaking for a new Alexa user (its APIs point at a closed loopback port)
     caller = Caller(skill_id=SKILL_ID, user_id="amzn1.ask.account.SIMULATED", locale="en-GB",
                     api_endpoint=f"http://127.0.0.1:{free_port()}")
-    alexa = Conversation(load_model("en-GB"), over_http(server), caller)
+    # (a generous bound per turn: on a loaded 2-core machine the server's first turn can take many seconds)
+    alexa = Conversation(load_model("en-GB"), over_http(server, timeout=60), caller)
 
     # WHEN she opens the skill THEN she is asked for her code
     assert "six-digit code" in alexa.start().speech
@@ -156,7 +161,7 @@ def test_a_time_of_day_log_a_safety_moment_and_an_i_dont_remember_check_in_over_
     bert, alexa = people["Bert"]
     assert "Have you taken it?" in alexa.start().speech
     assert "Look in your pill box" in alexa.say("I don't remember").speech
-    assert alexa.say("no").speech == "Then it looks like you've taken it. Shall I note it as taken?"
+    assert alexa.say("no it's not there").speech == "Then it looks like you've taken it. Shall I note it as taken?"
     assert "noted your Aspirin" in alexa.say("yes dear").speech
 
     store = SqliteStore(db)

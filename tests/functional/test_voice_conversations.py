@@ -377,10 +377,11 @@ def test_dynamodb_requests_per_turn_stay_within_budget(moto_store: Store, clock:
     counter.reset()
     chat.intent("CheckDoseIntent", medication="pills")
     assert counter.counts == {"Query": 1}
-    # ... and one read plus one conditional write to log
+    # ... and one read plus one conditional write to log: the dose and the coordinator's day count of it
+    # (two items, so one TransactWriteItems is the least one request can be; no read of the rollup)
     counter.reset()
     chat.intent("LogDoseIntent", medication="metformin")
-    assert counter.counts == {"Query": 1, "UpdateItem": 1}
+    assert counter.counts == {"Query": 1, "TransactWriteItems": 1}
     # A later session on the same warm process: the speaker's recipient is remembered and confirmed by
     # the link back-references that come back in the same Query, so a launch is one read
     counter.reset()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from skill.voice_grammar.__main__ import main
-from skill.voice_grammar.expand import expand, parse_rules, sample_problem
+from skill.voice_grammar.expand import ADJACENT_PAIRS, expand, parse_rules, sample_problem
 from skill.voice_grammar.files import MODEL_DIRS, generate, stale
-from skill.voice_grammar.grammar import GrammarError, available_locales, load_grammar
+from skill.voice_grammar.grammar import SHARED_FILES, GrammarError, available_locales, load_grammar
 from skill.voice_grammar.model import build_model
 
 GENERATED = generate()
@@ -76,7 +76,7 @@ def test_templates_expand_with_hassil_rules_and_keep_slots() -> None:
 
 
 @pytest.mark.parametrize(("sample", "problem"), [
-    ("i took {count} {medication}", "two slots side by side"),
+    ("i took {medication} {count}", "two slots side by side"),
     ("i took my {unknown}", "slots the intent does not declare: ['unknown']"),
     ("i took 2", "only lower-case words, apostrophes and {slots} are allowed"),
     ("i took my {medication} and my {medication}", "a slot appears twice"),
@@ -86,11 +86,49 @@ def test_samples_alexa_would_mishandle_are_refused(sample: str, problem: str) ->
     assert sample_problem(sample.strip() if len(sample) < 200 else sample, ["count", "medication"]) == problem
 
 
+def test_only_the_listed_slot_pairs_may_touch() -> None:
+    # GIVEN the pairs real Alexa fills side by side ("i took ten paracetamol", "my bisoprolol this morning")
+    assert ("count", "medication") in ADJACENT_PAIRS
+    slots = ["count", "medication", "timeOfDay", "takenAgo"]
+    # THEN those samples are valid, and any other pair still needs a word between the slots
+    assert sample_problem("i took {count} {medication}", slots) is None
+    assert sample_problem("i took my {medication} {timeOfDay}", slots) is None
+    assert sample_problem("i took my {medication} {takenAgo} ago", slots) is None
+    assert sample_problem("i took {timeOfDay} {count}", slots) == "two slots side by side"
+
+
+def _grammar_copy(tmp_path: Path) -> Path:
+    grammar_dir = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
+    for name in (*SHARED_FILES, "en-GB.yaml"):
+        (tmp_path / name).write_text((grammar_dir / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_block_marked_around_is_also_said_with_fillers_and_politeness(tmp_path: Path) -> None:
+    # GIVEN a sentence in a block marked `around: true`
+    grammar_dir = _grammar_copy(tmp_path)
+    with (grammar_dir / "en-GB.yaml").open("a", encoding="utf-8") as extra:
+        extra.write('  SlowerIntent:\n    data:\n      - around: true\n        sentences:\n'
+                    '          - "steady on"\n')
+    # WHEN the model is built
+    samples = next(i for i in build_model(load_grammar("en-GB", grammar_dir))["interactionModel"]
+                   ["languageModel"]["intents"] if i["name"] == "SlowerIntent")["samples"]
+    # THEN it is said bare, after a hesitation, before a thank-you, and with both
+    assert {"steady on", "um steady on", "steady on thank you", "oh steady on love"} <= set(samples)
+
+
+def test_had_with_a_bare_time_of_day_is_a_meal_not_a_dose() -> None:
+    # "I had breakfast" must never log the morning doses; "I took tonight's" must
+    for locale in ("en-GB", "en-US"):
+        model = json.loads(next(g.text for g in GENERATED if g.locale == locale))["interactionModel"]
+        samples = {s for i in model["languageModel"]["intents"] for s in i.get("samples", [])}
+        assert "i took {timeOfDay}" in samples
+        assert not {"i had {timeOfDay}", "i've had {timeOfDay}", "had {timeOfDay}"} & samples
+
+
 def test_a_sample_claimed_by_two_intents_stops_the_build(tmp_path: Path) -> None:
     # GIVEN a grammar where a sentence belongs to two intents
-    grammar_dir = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
-    for name in ("common.yaml", "medicines.yaml", "en-GB.yaml"):
-        (tmp_path / name).write_text((grammar_dir / name).read_text(encoding="utf-8"), encoding="utf-8")
+    _grammar_copy(tmp_path)
     with (tmp_path / "en-GB.yaml").open("a", encoding="utf-8") as extra:
         extra.write('  AMAZON.StopIntent:\n    data:\n      - sentences:\n          - "i took it"\n')
     # WHEN the model is built  THEN the build fails naming both intents

@@ -4,6 +4,12 @@ A line scores when the intent is right and every slot is right: each slot the co
 ("*" accepts any value or none) and no other slot is filled. virtual-alexa reports built-in slot values as
 heard ("ten", "half an hour"); they are turned into what Alexa sends ("10", "PT30M") with the console's
 parsers, and custom slots are compared by their resolved id.
+
+Some sentences need two slots side by side ("I took ten paracetamol": {count} {medication}). Real Alexa fills
+both; virtual-alexa cannot (skill/voice_grammar/expand.py, ADJACENT_PAIRS). A line virtual-alexa misses that
+the console's matcher hears through such a sample is not counted in the virtual-alexa rate: it is a separate,
+honest figure ("needs real Alexa"): it is counted there only when the console's matcher (which `dosekeeper
+chat` uses) hears it right; a line neither hears right stays a miss.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ from typing import Any
 
 import yaml
 
+from skill.voice_console.matcher import UtteranceMatcher
+from skill.voice_console.model import InteractionModel, parse_model
+from skill.voice_console.resolution import find_values
 from skill.voice_console.slot_values import PARSERS
+from skill.voice_grammar.expand import adjacent_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = Path(__file__).resolve().parent
@@ -47,6 +57,14 @@ class Score:
     locale: str
     per_intent: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     misses: list[tuple[Line, Heard]] = field(default_factory=list)
+    # lines virtual-alexa cannot hear that the console's matcher hears right with two slots side by side
+    real_alexa: list[Line] = field(default_factory=list)
+
+    @property
+    def rate_all_lines(self) -> float:
+        """Every line, the real-Alexa-only ones counted as misses: what virtual-alexa alone would say."""
+        lines = self.total + len(self.real_alexa)
+        return self.right / lines if lines else 0.0
 
     @property
     def total(self) -> int:
@@ -113,18 +131,38 @@ def model_slot_types(model: Path) -> dict[str, str]:
             for s in i.get("slots", [])}
 
 
+def console_heard(matcher: UtteranceMatcher, model: InteractionModel, say: str) -> tuple[Heard, bool]:
+    """What `dosekeeper chat` hears, in the runner's shape, and whether it took two slots side by side."""
+    match = matcher.match(say)
+    if match is None:
+        return Heard(None, {}), False
+    slots: dict[str, dict[str, Any]] = {}
+    for name, fill in match.slots.items():
+        found = find_values(fill.spoken, model.slot_types.get(fill.slot_type, ()))
+        slots[name] = {"value": fill.spoken, "id": found[0].id if found else None}
+    return Heard(match.intent, slots), bool(adjacent_pairs(match.sample))
+
+
 def score(locale: str, model: Path | None = None, directory: Path = CORPUS_DIR) -> Score:
     model_path = model or MODELS_DIR / f"{locale}.json"
     lines = load_corpus(locale, directory)
     types = model_slot_types(model_path)
     result = Score(locale)
+    console: tuple[UtteranceMatcher, InteractionModel] | None = None
     for line, heard in zip(lines, run(locale, lines, model_path), strict=True):
-        counts = result.per_intent[line.intent]
-        counts[1] += 1
         if is_right(line, heard, types):
-            counts[0] += 1
-        else:
-            result.misses.append((line, heard))
+            result.per_intent[line.intent][0] += 1
+            result.per_intent[line.intent][1] += 1
+            continue
+        if console is None:
+            parsed = parse_model(locale, json.loads(model_path.read_text(encoding="utf-8")))
+            console = (UtteranceMatcher(parsed), parsed)
+        typed, adjacent = console_heard(*console, line.say)
+        if adjacent and is_right(line, typed, types):
+            result.real_alexa.append(line)
+            continue
+        result.per_intent[line.intent][1] += 1
+        result.misses.append((line, heard))
     return result
 
 
@@ -139,5 +177,11 @@ def table(scores: list[Score]) -> str:
             right, total = s.per_intent.get(intent, [0, 0])
             cells.append(f"{right}/{total}" if total else "-")
         rows.append(f"| {intent} | " + " | ".join(cells) + " |")
-    rows.append("| **all** | " + " | ".join(f"**{s.right}/{s.total} = {s.rate:.1%}**" for s in scores) + " |")
+    rows.append("| **all (virtual-alexa)** | "
+                + " | ".join(f"**{s.right}/{s.total} = {s.rate:.1%}**" for s in scores) + " |")
+    rows.append("| needs real Alexa: two slots side by side (heard right by the console) | "
+                + " | ".join(f"{len(s.real_alexa)} lines" for s in scores) + " |")
+    rows.append("| every line, those counted as misses | "
+                + " | ".join(f"{s.right}/{s.total + len(s.real_alexa)} = {s.rate_all_lines:.1%}" for s in scores)
+                + " |")
     return "\n".join(rows)

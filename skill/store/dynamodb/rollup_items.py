@@ -72,7 +72,7 @@ def day_deltas(changes: Iterable[RollupChange]) -> dict[str, int]:
 
 def counts_update(table_name: str, key: dict[str, Any], recipient_id: str, changes: Sequence[RollupChange],
                   activity: datetime | None, tz: str | None, *, stale: bool = True,
-                  organisation: str | None = None) -> dict[str, Any]:
+                  organisation: str | None = None, name: str | None = None) -> dict[str, Any]:
     """One Update of the day-counts item (alone, or an item of the dose write's transaction)."""
     deltas = day_deltas(changes)
     names = {f"#d{i}": n for i, n in enumerate(deltas)}
@@ -92,6 +92,10 @@ def counts_update(table_name: str, key: dict[str, Any], recipient_id: str, chang
     if organisation is not None:
         sets.append("org = :org")
         values[":org"] = to_value(organisation)
+    if name is not None:
+        sets.append("#name = :name")
+        names["#name"] = "name"
+        values[":name"] = to_value(name)
     if stale:
         sets += ["GSI2PK = :rerank", "GSI2SK = :rid"]
         values.update({":rerank": to_value(RERANK), ":rid": to_value(recipient_id)})

@@ -53,8 +53,9 @@ _BATCH_GET = 100
 __all__ = ["DAYS", "RANK", "DynamoRollups", "rank_sort_key", "rollup_pk"]
 
 
-def rank_sort_key(rank: float | None, recipient_id: str) -> str:
-    return f"A#{rank:.6f}#{recipient_id}" if rank is not None else f"Z#{recipient_id}"
+def rank_sort_key(rank: float | None, recipient_id: str, name: str = "") -> str:
+    """By figure (none last), then name, then id: the order the coordinator reads the table in."""
+    return f"A#{rank:.6f}#{name}#{recipient_id}" if rank is not None else f"Z#{name}#{recipient_id}"
 
 
 def _today(item: Mapping[str, Any], now: datetime) -> date:
@@ -69,12 +70,12 @@ class DynamoRollups(DynamoBase, RollupStore):
         return to_item({"PK": rollup_pk(recipient_id), "SK": sk})
 
     def _write_rank(self, recipient_id: str, rank: float | None, version: int, now: datetime,
-                    organisation: str | None) -> None:
+                    organisation: str | None, name: str) -> None:
         """The rank entry as of day counts `version`, unless a later version's rank is already there.
 
         Without `organisation` (a refresh) only an existing entry is moved: everyone gets one when added."""
         sets = ["GSI2SK = :k", "v = :v", "as_of = :at", "#t = :type"]
-        values = {":k": to_value(rank_sort_key(rank, recipient_id)), ":v": to_value(version),
+        values = {":k": to_value(rank_sort_key(rank, recipient_id, name)), ":v": to_value(version),
                   ":at": to_value(now.isoformat()), ":type": to_value("rollup_rank")}
         condition = "attribute_not_exists(v) OR v < :v"
         if organisation is not None:
@@ -95,23 +96,28 @@ class DynamoRollups(DynamoBase, RollupStore):
         """One UpdateItem adding the changes (ALL_NEW back), then the rank entry: two writes, no read.
 
         `last` is the latest activity written, not the latest in time (a backdated log may set it back)."""
+        name = recipient.display_name.casefold()
         if not changes and activity is None:
+            self.client.update_item(**counts_update(  # who they are, for re-ranking after folded writes
+                self.table.table_name, self._key(recipient.id, DAYS), recipient.id, (), None, recipient.timezone,
+                stale=False, organisation=recipient.organisation, name=name))
             try:  # a new person: on the page at once, without a figure
                 self.client.put_item(TableName=self.table.table_name, ConditionExpression="attribute_not_exists(PK)",
                                      Item=to_item({"PK": rollup_pk(recipient.id), "SK": RANK, "type": "rollup_rank",
                                                    "v": 0, "GSI2PK": f"RANK#{recipient.organisation}",
-                                                   "GSI2SK": rank_sort_key(None, recipient.id),
+                                                   "GSI2SK": rank_sort_key(None, recipient.id, name),
                                                    "as_of": now.isoformat()}))
             except ClientError as exc:
                 if not self.is_conditional_failure(exc):
                     raise
             return
         update = counts_update(self.table.table_name, self._key(recipient.id, DAYS), recipient.id, changes,
-                               activity, recipient.timezone, stale=False, organisation=recipient.organisation)
+                               activity, recipient.timezone, stale=False, organisation=recipient.organisation,
+                               name=name)
         item = self.client.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
         today = now.astimezone(recipient.tz).date()
         self._write_rank(recipient.id, rank_value(days_of(item), today), int(item["v"]["N"]), now,
-                         recipient.organisation)
+                         recipient.organisation, name)
 
     def replace_rollups(self, recipient: Recipient, days: Mapping[date, DayCounts], now: datetime,
                         activity: datetime | None = None) -> None:
@@ -123,7 +129,8 @@ class DynamoRollups(DynamoBase, RollupStore):
             version = int(old["v"]["N"]) if old else None
             item = {"PK": rollup_pk(recipient.id), "SK": DAYS, "type": "rollup_days", "v": (version or 0) + 1,
                     "last": activity.isoformat() if activity else None, "tz": recipient.timezone,
-                    "org": recipient.organisation, **{day_attribute(d): pack(c) for d, c in kept.items()}}
+                    "org": recipient.organisation, "name": recipient.display_name.casefold(),
+                    **{day_attribute(d): pack(c) for d, c in kept.items()}}
             condition: dict[str, Any] = (
                 {"ConditionExpression": "attribute_not_exists(PK)"} if version is None else
                 {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": to_value(version)}})
@@ -135,7 +142,8 @@ class DynamoRollups(DynamoBase, RollupStore):
                 self.backoff(attempt)
                 continue
             rank = rank_value(kept, now.astimezone(recipient.tz).date())
-            self._write_rank(recipient.id, rank, (version or 0) + 1, now, recipient.organisation)
+            self._write_rank(recipient.id, rank, (version or 0) + 1, now, recipient.organisation,
+                             recipient.display_name.casefold())
             return
 
     def _stale_items(self) -> Iterator[dict[str, Any]]:
@@ -159,7 +167,8 @@ class DynamoRollups(DynamoBase, RollupStore):
             rid = item["PK"]["S"].removeprefix("ROLLUP#")
             version = int(item.get("v", {}).get("N", "0"))
             days = days_of(item)
-            self._write_rank(rid, rank_value(days, _today(item, now)), version, now, None)
+            self._write_rank(rid, rank_value(days, _today(item, now)), version, now, None,
+                             item.get("name", {}).get("S", ""))
             oldest = _today(item, now) - timedelta(days=KEEP_DAYS)
             old = [n for n in item if n[:1] == DAY_PREFIX and n[1:2].isdigit() and n[1:] < oldest.isoformat()]
             names = {f"#o{i}": n for i, n in enumerate(old)}
@@ -270,5 +279,5 @@ class DynamoRollups(DynamoBase, RollupStore):
             absent += self._rank_first(org, absent_cond, absent_vals, True, wanted)
         present.sort(reverse=descending)
         absent.sort()
-        ordered = [k.rsplit("#", 1)[1] for k in present] + [k.removeprefix("Z#") for k in absent]
+        ordered = [k.rsplit("#", 1)[1] for k in present + absent]
         return RankPage(total=total, recipient_ids=ordered[offset:offset + limit])

@@ -35,6 +35,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX rollups_by_org_rank ON rollups (organisation, adherence_30, recipient_id);
     CREATE INDEX rollups_by_rank ON rollups (adherence_30, recipient_id)
     """,
+    # Ties (and everyone without a figure) in name order, as the coordinator reads the table
+    """
+    ALTER TABLE rollups ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+    DROP INDEX rollups_by_org_rank;
+    DROP INDEX rollups_by_rank;
+    CREATE INDEX rollups_by_org_rank ON rollups (organisation, adherence_30, sort_name, recipient_id);
+    CREATE INDEX rollups_by_rank ON rollups (adherence_30, sort_name, recipient_id)
+    """,
 ]
 
 _CHUNK = 500
@@ -55,12 +63,12 @@ class SqliteRollups(SqliteBase, RollupStore):
                       activity: datetime | None) -> None:
         rank = rank_value(days, now.astimezone(recipient.tz).date())
         self._conn().execute(
-            "INSERT INTO rollups (recipient_id, organisation, adherence_30, as_of, last_activity, days)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (recipient_id) DO UPDATE SET organisation = excluded.organisation,"
-            " adherence_30 = excluded.adherence_30, as_of = excluded.as_of, last_activity = excluded.last_activity,"
-            " days = excluded.days",
+            "INSERT INTO rollups (recipient_id, organisation, adherence_30, as_of, last_activity, days, sort_name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recipient_id) DO UPDATE SET"
+            " organisation = excluded.organisation, adherence_30 = excluded.adherence_30, as_of = excluded.as_of,"
+            " last_activity = excluded.last_activity, days = excluded.days, sort_name = excluded.sort_name",
             (recipient.id, recipient.organisation, rank, now.isoformat(),
-             activity.isoformat() if activity else None, encode_days(days)))
+             activity.isoformat() if activity else None, encode_days(days), recipient.display_name.casefold()))
 
     def apply_rollup_changes(self, recipient: Recipient, changes: Sequence[RollupChange], now: datetime,
                              activity: datetime | None = None) -> None:
@@ -119,11 +127,12 @@ class SqliteRollups(SqliteBase, RollupStore):
             if offset < present:
                 ids = [r[0] for r in conn.execute(
                     f"SELECT recipient_id FROM rollups WHERE {where} AND adherence_30 IS NOT NULL"  # noqa: S608
-                    f"{present_filter} ORDER BY adherence_30 {order}, recipient_id {order} LIMIT ? OFFSET ?",
+                    f"{present_filter} ORDER BY adherence_30 {order}, sort_name {order}, recipient_id {order}"
+                    " LIMIT ? OFFSET ?",
                     [*present_params, limit, offset])]
             if len(ids) < limit:
                 skip = max(offset - present, 0)
                 ids += [r[0] for r in conn.execute(
                     f"SELECT recipient_id FROM rollups WHERE {where} AND adherence_30 IS NULL"  # noqa: S608
-                    " ORDER BY recipient_id LIMIT ? OFFSET ?", [*params, limit - len(ids), skip])]
+                    " ORDER BY sort_name, recipient_id LIMIT ? OFFSET ?", [*params, limit - len(ids), skip])]
         return RankPage(total=present + absent, recipient_ids=ids)

@@ -19,7 +19,6 @@ from skill.domain.actors import Actor
 from skill.domain.models import LogSource, Medication, Recipient, new_id
 from skill.exports import csv_export, ical
 from skill.reports.adherence import recipient_summary, recording_starts
-from skill.reports.cohort_cache import CohortCache
 from skill.store.base import Store
 from skill.usecases import care_plan, contacts, dose_log, exports
 from skill.usecases.access import recipient_for, visible_recipients
@@ -63,7 +62,6 @@ Result = tuple[Any, int] | Response
 class Handlers:
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self.store, self.clock = store, clock
-        self.cohorts = CohortCache()  # paging, sorting and filtering reuse one computation for a minute
 
     # -- access -------------------------------------------------------------------------------------
     def visible(self, user: User, recipient_id: str) -> Recipient:
@@ -197,7 +195,7 @@ class Handlers:
     def cohort(self, call: Call) -> Result:
         q: m.CohortQuery = call.query
         query = CohortQuery(below=q.below, sort=q.sort, descending=q.descending, offset=q.offset, limit=q.limit)
-        page = cohort_page(self.store, api_actor(call.who), self.clock(), query, self.cohorts)
+        page = cohort_page(self.store, api_actor(call.who), self.clock(), query)  # from rollups
         return m.CohortPage(total=page.total, items=[convert.cohort_out(r) for r in page.rows]), 200
 
     # -- exports ------------------------------------------------------------------------------------
