@@ -130,7 +130,7 @@ def test_a_name_the_carer_recorded_is_understood_as_that_medicine(db: Path, edit
     # THEN every answer is about Bisoprolol
     assert result.exit_code == 0, result.output
     said = alexa_lines(result)
-    assert said[1] == "No. You haven't taken your Bisoprolol yet today. It was due at 8 this morning."
+    assert said[1] == "Not yet. Your Bisoprolol from 8 this morning isn't noted. Have you taken it?"
     assert said[2] == "Thanks, I've noted your Bisoprolol."
     assert said[3] == "Yes, you took your Bisoprolol at 8:05 this morning."
     # AND only Bisoprolol is logged
@@ -148,4 +148,4 @@ def test_a_kind_of_medicine_with_no_recorded_name_is_asked_about_and_the_answer_
     assert result.exit_code == 0, result.output
     said = alexa_lines(result)
     assert said[1] == "Which one: Metformin or Ramipril?"
-    assert said[2] == "Your Ramipril isn't due until 8 this evening."
+    assert said[2] == "Your Ramipril isn't due until 8 this evening. Have you already taken it?"

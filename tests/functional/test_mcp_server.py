@@ -182,3 +182,14 @@ def test_logs_name_no_person_and_no_medicine(served: Served, world: World, tmp_p
     call(served, world.anne_token, "log_dose", medicine="no such pill")
     logs = Path(served.stderr_path).read_text(encoding="utf-8")
     assert "Metformin" not in logs and "Edith" not in logs and "no such pill" not in logs
+
+
+def test_tool_descriptions_name_no_person_and_no_medicine(served: Served, world: World) -> None:
+    async def listed() -> str:
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {world.anne_token}"})
+        async with http, Client(streamable_http_client(served.base_url + "/mcp", http_client=http)) as client:
+            return json.dumps([t.model_dump(mode="json") for t in (await client.list_tools()).tools])
+
+    described = asyncio.run(listed())
+    assert "log_dose" in described and "adherence_summary" in described
+    assert "Edith" not in described and "Metformin" not in described and world.edith.id not in described

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from skill.voice_grammar.expand import ADJACENT_PAIRS
+
 MODELS = Path(__file__).resolve().parents[2] / "interaction_models"
 LOCALES = ("en-GB", "en-US")
 CORE_INTENTS = ("LogDoseIntent", "CheckDoseIntent", "NextDoseIntent", "ListMedicationsIntent",
@@ -18,7 +20,7 @@ CUSTOM_INTENTS = {
     "LogDoseIntent": {"medication": "MedicationName", "count": "AMAZON.NUMBER", "timeOfDay": "TimeOfDay",
                       "doseTime": "AMAZON.TIME", "takenAt": "AMAZON.TIME", "takenAgo": "AMAZON.DURATION"},
     "CheckDoseIntent": {"medication": "MedicationName", "timeOfDay": "TimeOfDay"},
-    "WhatIsDueIntent": {},
+    "WhatIsDueIntent": MEDICATION,
     "NextDoseIntent": MEDICATION,
     "ListMedicationsIntent": {},
     "PillsLeftIntent": MEDICATION,
@@ -153,12 +155,14 @@ def test_times_of_day_resolve_to_five_ids_in_both_countries_words(locale: str) -
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_samples_stay_inside_alexas_limits(locale: str) -> None:
-    # Alexa refuses a model over 1.5 MB; virtual-alexa and Alexa both mis-split two slots side by side
+    # Alexa refuses a model definition of 1,000,000 characters or more; two slots side by side are mis-split
+    # by virtual-alexa, so only the documented pairs real Alexa needs ("I took {count} {medication}") may touch
     path = MODELS / f"{locale}.json"
-    assert path.stat().st_size < 1_500_000 * 0.7
+    assert path.stat().st_size < 1_000_000
     for name, intent in intents(locale).items():
         for sample in intent.get("samples", []):
-            assert len(sample) < 200 and not re.search(r"\}\s*\{", sample), f"{name}: {sample!r}"
+            touching = set(re.findall(r"\{(\w+)\}\s*(?=\{(\w+)\})", sample))
+            assert len(sample) < 200 and touching <= ADJACENT_PAIRS, f"{name}: {sample!r}"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
