@@ -37,3 +37,9 @@ def list_name(slot: str) -> str:
 
 def rule_name(rule: str) -> str:
     return NAME_PREFIX + rule
+
+
+# A list value carries what the dialogue needs: "ID|words as said", and "own:ID|words" for the person's own
+# medicines (kept here, apart from the sentence builder, so answering a turn never loads the grammar tools).
+OWN_PREFIX = "own:"
+SEPARATOR = "|"

@@ -18,19 +18,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from skill.assist.builtin_values import BUILT_IN, EXCEPTIONS
-from skill.assist.names import SPOKEN_INTENTS, list_name, rule_name
+from skill.assist.names import OWN_PREFIX, SEPARATOR, SPOKEN_INTENTS, list_name, rule_name
 from skill.domain.models import Medication
 from skill.voice_grammar.expand import expand_values
 from skill.voice_grammar.grammar import Grammar
 
-OWN_PREFIX = "own:"
 # Alexa's built-in intents come with their own sentences ("yes", "no", "help") that the grammar leaves out.
 BUILT_IN_SENTENCES = {
     "AMAZON.YesIntent": ("yes", "yes please", "sure", "of course", "yes i did"),
     "AMAZON.NoIntent": ("no", "no thanks", "no thank you", "nope"),
     "AMAZON.HelpIntent": ("help",),
 }
-SEPARATOR = "|"
 _SLOT = re.compile(r"\{(\w+)\}")
 _RULE = re.compile(r"<(\w+)>")
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from skill.assist.names import grammar_intent
+from skill.assist.names import OWN_PREFIX, SEPARATOR, grammar_intent
 from skill.assist.pending import PendingQuestions
-from skill.assist.sentences import OWN_PREFIX, SEPARATOR
 from skill.conversation.replies import REPLIES
 from skill.conversation.speech import plain
 from skill.conversation.talk import Talk

@@ -19,8 +19,7 @@ from hassil.parse_expression import parse_sentence
 from hassil.recognize import recognize_best
 from hassil.sample import sample_expression
 
-from skill.assist.names import SPOKEN_INTENTS, grammar_intent
-from skill.assist.sentences import OWN_PREFIX, SEPARATOR
+from skill.assist.names import OWN_PREFIX, SEPARATOR, SPOKEN_INTENTS, grammar_intent
 from tests.factories import medication, recipient
 from tests.functional.test_assist_support import generic, home_assistant
 from tests.voice_corpus.scoring import ANY, LOCALES, Line, load_corpus
