@@ -10,7 +10,6 @@ may need sideways scrolling. Phone screenshots go to docs/screenshots/ for the R
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,19 +17,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from skill.demo import DemoAccounts, seed_demo
 from skill.store.sqlite import SqliteStore
 from skill.web.app import WebConfig, create_app
+from tests.browser.conftest import serving
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SIZES: dict[str, ViewportSize] = {  # 1280x800 at 200% zoom is a 640x400 CSS viewport
@@ -55,21 +51,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     demo = seed_demo(store, datetime.now(UTC))
     app = create_app(store, WebConfig(secret_key="browser-tasks", secure_cookies=False, today_refresh_seconds=600,
                                       login_rate_limit="1000 per minute"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(url=f"http://127.0.0.1:{server.server_port}", store=store, demo=demo)
-    server.shutdown()
-    thread.join()
+    with serving(app) as url:
+        yield Site(url=url, store=store, demo=demo)
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, size: str) -> Page:

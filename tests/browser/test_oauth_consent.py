@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.functional.mcp_world import PASSWORD, World, build_world, now_utc, serving
 from tests.functional.test_oauth_flow import REDIRECT, call, pkce, register
@@ -21,9 +21,6 @@ from tests.support.serve_process import Served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -36,14 +33,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def served(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serving(world, tmp_path_factory.mktemp("consent-log") / "serve.log") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -7,27 +7,23 @@ Screenshots of the main pages go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page, expect
 
 from skill.demo import DemoAccounts, seed_demo
 from skill.domain.models import DoseStatus, LogSource
 from skill.store.sqlite import SqliteStore
 from skill.usecases.reading import doses_on
 from skill.web.app import WebConfig, create_app
+from tests.browser.conftest import serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -44,21 +40,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.init()
     demo = seed_demo(store, datetime.now(UTC))
     app = create_app(store, WebConfig(secret_key="browser-test", secure_cookies=False, today_refresh_seconds=1))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(url=f"http://127.0.0.1:{server.server_port}", store=store, demo=demo)
-    server.shutdown()
-    thread.join()
+    with serving(app) as url:
+        yield Site(url=url, store=store, demo=demo)
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

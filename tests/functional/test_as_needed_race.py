@@ -11,6 +11,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ask_sdk_core.skill import CustomSkill
+from flask import Flask
+
 from skill.accounts.tokens import issue_token
 from skill.alexa.skill_builder import build_skill
 from skill.domain.accounts import Role, User
@@ -22,6 +25,31 @@ from tests.factories import medication, recipient
 from tests.support.envelopes import Conversation, FixedClock, Speaker
 
 ROUNDS = 6
+
+
+def race(skill: CustomSkill, app: Flask, clock: FixedClock, speaker: Speaker, person_id: str, medication_id: str,
+         secret: str) -> dict[str, Any]:
+    """Both edges report the same intake, released together by a barrier; returns what each answered."""
+    answers: dict[str, Any] = {}
+    barrier = threading.Barrier(2)
+
+    def voice() -> None:
+        talk = Conversation(skill, speaker, clock)
+        barrier.wait(timeout=30)
+        answers["voice"] = talk.intent("LogDoseIntent", medication="naproxen").text
+
+    def api() -> None:
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        answers["api"] = client.post(f"/api/v1/recipients/{person_id}/medications/{medication_id}/log", json={},
+                                     headers={"Authorization": f"Bearer {secret}"})
+
+    threads = [threading.Thread(target=voice), threading.Thread(target=api)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
 
 
 def test_a_voice_log_and_an_api_log_of_the_same_intake_record_one_dose(concurrent_store: Store) -> None:
@@ -45,30 +73,12 @@ def test_a_voice_log_and_an_api_log_of_the_same_intake_record_one_dose(concurren
         store.create_user(carer)
         secret, token = issue_token(carer.id, "app", clock())
         store.put_token(token)
-        answers: dict[str, Any] = {}
-        barrier = threading.Barrier(2)
-
-        def voice() -> None:
-            talk = Conversation(skill, speaker, clock)
-            barrier.wait(timeout=30)
-            answers["voice"] = talk.intent("LogDoseIntent", medication="naproxen").text
-
-        def api() -> None:
-            client = app.test_client()
-            barrier.wait(timeout=30)
-            answers["api"] = client.post(f"/api/v1/recipients/{person.id}/medications/{naproxen.id}/log", json={},
-                                         headers={"Authorization": f"Bearer {secret}"})
-
         # WHEN both report the intake at the same moment
-        threads = [threading.Thread(target=voice), threading.Thread(target=api)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        answers = race(skill, app, clock, speaker, person.id, naproxen.id, secret)
         # THEN exactly one dose is recorded; the other edge is told it is already noted (never a second dose,
         # and never a false safety alert for a double dose)
-        doses = [d for d in store.list_doses(person.id, clock() - timedelta(days=1), clock() + timedelta(days=1))
-                 if d.is_logged]
+        window = (clock() - timedelta(days=1), clock() + timedelta(days=1))
+        doses = [d for d in store.list_doses(person.id, *window) if d.is_logged]
         assert len(doses) == 1, answers
         voice_recorded = answers["voice"].startswith("Thanks, I've noted")
         api_recorded = answers["api"].status_code == 201
@@ -77,5 +87,5 @@ def test_a_voice_log_and_an_api_log_of_the_same_intake_record_one_dose(concurren
             assert answers["voice"].startswith("I noted your Naproxen at")  # asks: another one since?
         else:
             assert answers["api"].status_code == 200 and answers["api"].json["applied"] is False
-        assert store.list_events(person.id, clock() - timedelta(days=1), clock() + timedelta(days=1)) == []
+        assert store.list_events(person.id, *window) == []
         clock.set(clock() + timedelta(minutes=1))
