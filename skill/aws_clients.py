@@ -138,6 +138,11 @@ def build_sns_client(*, region: str | None = None, config: Config | None = None)
     return client
 
 
+def build_sqs_client(*, region: str | None = None, config: Config | None = None) -> Any:
+    """SQS for the sweep dispatcher (untyped: the SQS stubs are not a dependency for one call)."""
+    return _client("sqs", region, config or send_client_config())
+
+
 def build_sesv2_client(*, region: str | None = None, config: Config | None = None) -> SESV2Client:
     client: SESV2Client = _client("sesv2", region, config or send_client_config())
     return client
@@ -172,7 +177,8 @@ def open_dynamo_store() -> DynamoStore:
     from skill import settings
     from skill.store.dynamodb import DynamoStore
 
-    return DynamoStore(required_env(settings.TABLE), build_dynamodb_client())
+    return DynamoStore(required_env(settings.TABLE), build_dynamodb_client(),
+                       due_shards=settings.due_shards())
 
 
 class SecretUnavailableError(RuntimeError):

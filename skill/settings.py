@@ -22,11 +22,21 @@ PUBLIC_URL = "DOSEKEEPER_PUBLIC_URL"  # base URL of the web app, for links in me
 AWS_REGION = "AWS_REGION"
 AWS_ENDPOINT_URL_DYNAMODB = "AWS_ENDPOINT_URL_DYNAMODB"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+DUE_SHARDS = "DOSEKEEPER_DUE_SHARDS"  # shards of the DynamoDB due index (default 1: unsharded, as old tables)
+SWEEP_QUEUE_URL = "DOSEKEEPER_SWEEP_QUEUE_URL"  # the SQS queue the sweep dispatcher sends one message per shard to
 
 
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def due_shards() -> int:
+    """The due index's shard count; every process writing doses to one table must agree on it."""
+    text = env(DUE_SHARDS, "1") or "1"
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{DUE_SHARDS} must be a whole number of at least 1")
+    return int(text)
 
 
 def default_store_url() -> str:

@@ -30,9 +30,9 @@ sweep tries it again).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 from skill.domain.models import Contact, Dose, DoseStatus, Recipient, utcnow
 from skill.notify.channel import Channel
@@ -43,7 +43,8 @@ from skill.notify.policy import missed_alerts
 from skill.observability import MetricName, count, get_logger
 from skill.reports.rollups import changes_for
 from skill.store.base import Store
-from skill.store.rollups import RollupChange
+from skill.store.rollups import RollupChange, SweepPerson, apply_changes
+from skill.sweep_fanout import check_shards
 from skill.usecases.planning import REPLAN_BEFORE, plan_medication
 
 log = get_logger(__name__)
@@ -76,32 +77,52 @@ class SweepReport:
 
 
 class _People:
-    """Recipients and contacts read once per sweep, however many of their doses are swept."""
+    """Recipients and contacts read once per sweep, however many of their doses are swept.
+
+    The batch read also says who has no contacts (their read is skipped) and the version of their day
+    counts, so each miss can carry the person's new rank in its own write; after a miss the cached counts
+    and version move on with it, so a second miss of the same person in this sweep does the same.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._recipients: dict[str, Recipient | None] = {}
+        self._people: dict[str, SweepPerson | None] = {}
         self._contacts: dict[str, list[Contact]] = {}
         self.missed: dict[str, list[RollupChange]] = {}  # rollup changes of the doses this sweep marked
 
     def prefetch(self, recipient_ids: list[str]) -> None:
-        """Read the profiles of everyone with a due dose in batches (BatchGetItem on DynamoDB), not one by one."""
-        wanted = [rid for rid in dict.fromkeys(recipient_ids) if rid not in self._recipients]
+        """Read everyone with a due dose in batches (BatchGetItem on DynamoDB), not one by one."""
+        wanted = [rid for rid in dict.fromkeys(recipient_ids) if rid not in self._people]
         if not wanted:
             return
-        found = self.store.read_cohort_people(wanted)
+        found = self.store.read_sweep_people(wanted)
         for rid in wanted:
-            self._recipients[rid] = found[rid][0] if rid in found else None
+            self._people[rid] = found.get(rid)
+
+    def person(self, recipient_id: str) -> SweepPerson | None:
+        if recipient_id not in self._people:
+            recipient = self.store.get_recipient(recipient_id)
+            self._people[recipient_id] = SweepPerson(recipient, None) if recipient is not None else None
+        return self._people[recipient_id]
 
     def recipient(self, recipient_id: str) -> Recipient | None:
-        if recipient_id not in self._recipients:
-            self._recipients[recipient_id] = self.store.get_recipient(recipient_id)
-        return self._recipients[recipient_id]
+        person = self.person(recipient_id)
+        return person.recipient if person is not None else None
 
     def contacts(self, recipient_id: str) -> list[Contact]:
         if recipient_id not in self._contacts:
-            self._contacts[recipient_id] = self.store.list_contacts(recipient_id)
+            person = self.person(recipient_id)
+            known_none = person is not None and person.has_contacts is False
+            self._contacts[recipient_id] = [] if known_none else self.store.list_contacts(recipient_id)
         return self._contacts[recipient_id]
+
+    def marked(self, person: SweepPerson, changes: list[RollupChange]) -> None:
+        """The counts as they stand after this sweep's own write (one version on)."""
+        self.missed.setdefault(person.recipient.id, []).extend(changes)
+        if person.rollup is not None and person.version is not None:
+            days = apply_changes(person.rollup.days, changes, date.min)
+            self._people[person.recipient.id] = replace(
+                person, rollup=replace(person.rollup, days=days), version=person.version + 1)
 
 
 def plan_ahead(store: Store, people: _People, report: SweepReport) -> None:
@@ -117,17 +138,18 @@ def plan_ahead(store: Store, people: _People, report: SweepReport) -> None:
 
 def _sweep_dose(store: Store, people: _People, report: SweepReport, dose: Dose) -> bool:
     """Mark one dose missed if its grace window has ended; True while it is still in grace."""
-    recipient = people.recipient(dose.recipient_id)
-    if recipient is None:  # an orphan dose: nobody to alert, and nothing to wait for
+    person = people.person(dose.recipient_id)
+    if person is None:  # an orphan dose: nobody to alert, and nothing to wait for
         return False
+    recipient = person.recipient
     if dose.scheduled_utc + recipient.grace > report.now:
         report.still_in_grace += 1
         return True
     alerts = missed_alerts(recipient, dose, people.contacts(recipient.id), report.now)
-    if store.mark_missed_with_alerts(dose, alerts, report.now):
+    if store.mark_missed_with_alerts(dose, alerts, report.now, person):
         report.marked_missed += 1
         report.alerts_recorded += len(alerts)
-        people.missed.setdefault(recipient.id, []).extend(changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED))
+        people.marked(person, changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED))
     return False
 
 
@@ -152,11 +174,14 @@ def update_rollups(store: Store, people: _People, report: SweepReport) -> None:
             log.error("sweep: rollup of recipient %s failed: %s", recipient_id, type(exc).__name__)
 
 
-def mark_missed(store: Store, people: _People, report: SweepReport) -> datetime:
-    """Step 2; returns the new checkpoint: the oldest dose still open (in grace, or failed this time)."""
+def mark_missed(store: Store, people: _People, report: SweepReport, due: list[Dose] | None = None) -> datetime:
+    """Step 2; returns the new checkpoint: the oldest dose still open (in grace, or failed this time).
+
+    `due` is one shard's doses when the sweep is sharded; by default the whole due index in the window."""
     oldest_open = report.now
-    due = store.due_doses(report.window_start, report.now)
-    report.doses_read = len(due)
+    if due is None:
+        due = store.due_doses(report.window_start, report.now)
+    report.doses_read += len(due)
     try:
         people.prefetch([d.recipient_id for d in due])
     except Exception as exc:  # each dose then reads its own profile, as before: nothing is lost
@@ -200,23 +225,57 @@ def window_start(checkpoint: datetime | None, now: datetime) -> datetime:
     return max(floor, min(checkpoint, now - LOOK_BACK))
 
 
+def mark_missed_in_shards(store: Store, people: _People, report: SweepReport, shards: Sequence[int],
+                          real_now: datetime) -> Callable[[], None]:
+    """Step 2 for a shard-owning worker (skill/sweep_fanout.py): each shard read from its own checkpoint.
+
+    Returns what moves the shards' checkpoints, called once the rollups are written, as in the whole sweep.
+    """
+    index = check_shards(store, shards)
+    moves: list[tuple[int, datetime]] = []
+    for shard in shards:
+        start = window_start(index.shard_checkpoint(shard), report.now)
+        report.window_start = min(report.window_start, start)
+        due = index.due_doses_in_shards(start, report.now, [shard])
+        moves.append((shard, min(mark_missed(store, people, report, due), real_now)))
+    report.checkpoint = min((to for _, to in moves), default=None)
+
+    def advance() -> None:
+        for shard, to in moves:
+            index.advance_shard_checkpoint(shard, to)
+    return advance
+
+
 def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | None = None, *,
               rng: random.Random | None = None, plan: bool = True,
-              clock: Callable[[], datetime] = utcnow) -> SweepReport:
+              clock: Callable[[], datetime] = utcnow, shards: Sequence[int] | None = None,
+              settle: bool = True) -> SweepReport:
     """One sweep (see the module docstring). `now` defaults to `clock()`; tests and `--now` pass it.
 
     `clock` is the real time, which the stored checkpoint never passes, whatever `now` says.
+    `shards` makes this a worker of the fanned-out sweep (skill/sweep_fanout.py): it reads only those shards
+    of the due index, each from its own checkpoint; None sweeps the whole index (the self-hosted sweeper).
+    `settle` (and `plan`) off leaves that once-a-round work to another worker.
     """
     real_now = clock()
     now = now or real_now
-    report = SweepReport(now=now, window_start=window_start(store.sweep_checkpoint(), now))
+    if shards is None:
+        report = SweepReport(now=now, window_start=window_start(store.sweep_checkpoint(), now))
+    else:
+        report = SweepReport(now=now, window_start=now)
     people = _People(store)
     if plan:
         plan_ahead(store, people, report)
-    report.checkpoint = min(mark_missed(store, people, report), real_now)
-    update_rollups(store, people, report)
-    store.advance_sweep_checkpoint(report.checkpoint)
-    settle_watches(store, people, report)
+    if shards is None:
+        report.checkpoint = min(mark_missed(store, people, report), real_now)
+        update_rollups(store, people, report)
+        store.advance_sweep_checkpoint(report.checkpoint)
+    else:
+        advance_shards = mark_missed_in_shards(store, people, report, shards, real_now)
+        update_rollups(store, people, report)
+        advance_shards()
+    if settle:
+        settle_watches(store, people, report)
     report.delivery = deliver_due(store, channels, now, rng)
     count(MetricName.DOSES_MISSED, report.marked_missed)
     count(MetricName.SWEEPS_COMPLETED)

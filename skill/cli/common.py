@@ -103,10 +103,11 @@ def store_from_context(ctx: click.Context, *, create: bool = False) -> Store:
     root = ctx.find_root()
     obj: dict[str, Any] = root.ensure_object(dict)
     if "store" not in obj:
+        from skill.settings import due_shards
         from skill.store.url import open_store
 
         try:
-            store = open_store(obj["store_url"])
+            store = open_store(obj["store_url"], due_shards=due_shards())
             if create or not _require_table(store, obj["store_url"]):
                 store.init()
         except CliError:

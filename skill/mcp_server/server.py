@@ -26,6 +26,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from skill.assist.pending import PendingQuestions
 from skill.domain.errors import DoseKeeperError
 from skill.domain.oauth import GrantKind
 from skill.mcp_server import tools
@@ -83,6 +84,7 @@ class Tools:
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store, self.clock = store, clock
+        self.pending = PendingQuestions()  # `converse`: the question each caller was just asked
 
     async def run(self, work: Callable[[Caller, datetime], T]) -> T:
         token = get_access_token()
@@ -141,6 +143,20 @@ class Tools:
             return await self.run(lambda c, now: tools.report_safety_moment(
                 store, c, now, kind, medicine=medicine, detail=detail, person_id=person_id))
 
+        async def converse(
+            intent: Annotated[str, Field(description="What the person means, as the voice grammar's intent: "
+                                                     "LogDoseIntent, CheckDoseIntent, AMAZON.YesIntent, ...")],
+            slots: Annotated[dict[str, str] | None, Field(description="The words heard for each slot, e.g. "
+                                                                      "{\"medication\": \"metformin\"}.")] = None,
+            conversation: Annotated[str, Field(description="Keep one value for one conversation, so a yes "
+                                                           "answers the question just asked.")] = "default",
+            person_id: PersonId = None,
+        ) -> dict[str, Any]:
+            """Answer what the person said with DoseKeeper's own words, as on Alexa and Home Assistant: read
+            'say' to them as it is. Every rule (which dose, already taken, safety) is applied here."""
+            return await self.run(lambda c, now: tools.converse(store, c, now, self.pending, intent, slots,
+                                                                conversation=conversation, person_id=person_id))
+
         async def pills_left(medicine: MaybeMedicine = None, person_id: PersonId = None) -> dict[str, Any]:
             """How many pills are left of counted medicines, and whether they are running low."""
             return await self.run(lambda c, _now: tools.pills_left(store, c, medicine, person_id))
@@ -167,6 +183,7 @@ class Tools:
             server.add_tool(fn, annotations=READ_ONLY)
         server.add_tool(log_dose, annotations=RECORDS)
         server.add_tool(report_safety_moment, annotations=RECORDS)
+        server.add_tool(converse, annotations=RECORDS)
 
 
 def _log(store: Store, medicine: str, person_id: str | None, count: int | None, taken_at: datetime | None,

@@ -11,7 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from skill.assist.pending import PendingQuestions
+from skill.assist.turn import Said, answer
 from skill.conversation.catalog import Catalog
+from skill.conversation.replies import REPLIES
+from skill.conversation.utterance import SlotValue
 from skill.domain.events import EventKind
 from skill.domain.models import Dose, Medication, Recipient
 from skill.doses import EARLY_WINDOW
@@ -28,6 +32,8 @@ Result = dict[str, Any]
 SPOKEN_KINDS = (EventKind.DOUBLE_DOSE, EventKind.WRONG_MEDICINE, EventKind.DROPPED_DOSE, EventKind.FEELING_UNWELL)
 MAX_DETAIL = 200  # a safety note is for the carer to read, not a transcript
 MAX_DAYS = 90
+MAX_SLOTS = 12
+MAX_SLOT_TEXT = 200
 
 
 # -- shaping ------------------------------------------------------------------------------------------------
@@ -174,6 +180,30 @@ def pills_left(store: Store, caller: Caller, medicine: str | None = None, person
     return {"medicines": [{"medicine": m.name, "pills_left": m.pill_count, "counted": m.pill_count is not None,
                            "running_low": m.pill_count is not None and m.refill_threshold is not None
                            and m.pill_count <= m.refill_threshold} for m in meds]}
+
+
+def converse(store: Store, caller: Caller, now: datetime, pending: PendingQuestions, intent: str,
+             slots: dict[str, str] | None = None, *, conversation: str = "default",
+             person_id: str | None = None) -> Result:
+    """The person's words, answered by the same dialogue as Alexa and Home Assistant (`replies.REPLIES`), so
+    every conversation rule holds here too. The question asked is kept per caller and conversation (bounded,
+    expiring), so a "yes" next call means exactly what was asked, and never another caller's question."""
+    caller.require_write()  # any turn may record ("yes" to a question): a read-only link cannot converse
+    if intent not in REPLIES:
+        raise Invalid("intent", f"must be one of {', '.join(sorted(REPLIES))}")
+    raw = slots or {}
+    if len(raw) > MAX_SLOTS or any(len(str(v)) > MAX_SLOT_TEXT for v in raw.values()):
+        raise Invalid("slots", f"at most {MAX_SLOTS} slots of at most {MAX_SLOT_TEXT} characters")
+    if len(conversation) > MAX_SLOT_TEXT:
+        raise Invalid("conversation", f"must be at most {MAX_SLOT_TEXT} characters")
+    recipient = _person(store, caller, person_id)
+    heard = {name: SlotValue(heard=" ".join(str(v).split())) for name, v in raw.items() if str(v).strip()}
+    # keyed by who holds the token too: two assistants on one person never answer each other's question
+    key = f"{caller.access.client_id}/{caller.access.user_id}/{conversation}"
+    reply = answer(store, pending, recipient.id, Said(intent, heard, key), now)
+    if reply is None:
+        raise Invalid("person_id", "this person no longer exists")
+    return {"say": reply.speech, "end": reply.end, "reprompt": reply.reprompt, "conversation": conversation}
 
 
 # -- a carer's tools -----------------------------------------------------------------------------------------

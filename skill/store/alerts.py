@@ -13,9 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from skill.domain.alerts import OutboxItem
 from skill.domain.models import Contact, Dose
+
+if TYPE_CHECKING:
+    from skill.store.rollups import SweepPerson
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,8 @@ class AlertStore(ABC):
         """Move the checkpoint forward to `to`; never back (a slower concurrent sweep cannot rewind it)."""
 
     @abstractmethod
-    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
+    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
+                                person: SweepPerson | None = None) -> bool:
         """Pending -> missed, its alerts recorded and the dose watched, in ONE atomic conditional write.
 
         True only for the one call that changed the dose; any concurrent or repeated call changes nothing.

@@ -71,6 +71,20 @@ class PersonRollup:
 
 
 @dataclass(frozen=True, slots=True)
+class SweepPerson:
+    """What the sweep needs of a person, read in one batch with their rollup.
+
+    `version` is the day counts' version as read (DynamoDB): the sweep's miss can then carry the person's new
+    rank in its own write, conditioned on nothing having changed the counts since. `has_contacts` None means
+    unknown (the contacts must be read); False lets the sweep skip the read for people nobody is told about.
+    """
+    recipient: Recipient
+    rollup: PersonRollup | None
+    version: int | None = None
+    has_contacts: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RankPage:
     total: int  # people in the index for this organisation (after the `below` filter)
     recipient_ids: list[str]  # this page, in order
@@ -183,3 +197,9 @@ class RollupStore(ABC):
     def read_cohort_people(self, recipient_ids: Sequence[str]) -> dict[str, tuple[Recipient, PersonRollup | None]]:
         """A page's people: profiles and rollups together. SQLite: two SELECTs. DynamoDB: one BatchGetItem per
         50 people (profile and day counts). Unknown people are left out."""
+
+    def read_sweep_people(self, recipient_ids: Sequence[str]) -> dict[str, SweepPerson]:
+        """The sweep's batch read of everyone with a due dose; unknown people are left out. Stores that keep
+        a contact flag or a rollup version override this to say so (see `SweepPerson`)."""
+        people = self.read_cohort_people(recipient_ids)
+        return {rid: SweepPerson(person, rollup) for rid, (person, rollup) in people.items()}

@@ -9,7 +9,7 @@ from skill.domain.errors import ValidationError
 from skill.store.base import Store
 
 
-def open_store(url: str, dynamodb_client: Any = None) -> Store:
+def open_store(url: str, dynamodb_client: Any = None, *, due_shards: int = 1) -> Store:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         from skill.store.sqlite import SqliteStore
@@ -29,5 +29,5 @@ def open_store(url: str, dynamodb_client: Any = None) -> Store:
 
             # short timeouts; honours AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB like any boto3 client
             dynamodb_client = build_dynamodb_client()
-        return DynamoStore(table, dynamodb_client)
+        return DynamoStore(table, dynamodb_client, due_shards=due_shards)
     raise ValidationError(f"unknown store URL {url!r}: use sqlite:///path.db or dynamodb://TABLE")

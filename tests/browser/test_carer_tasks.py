@@ -17,21 +17,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from skill.demo import DemoAccounts, seed_demo
 from skill.store.sqlite import SqliteStore
 from skill.web.app import WebConfig, create_app
-from tests.browser.conftest import serving
+from tests.browser.conftest import accessibility_problems, open_page, serving
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-SIZES: dict[str, ViewportSize] = {  # 1280x800 at 200% zoom is a 640x400 CSS viewport
-    "desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844},
-    "zoom200": {"width": 640, "height": 400}}
 # Zones to put the new person in: the test picks one where it is daytime, so "30 minutes from now" is today.
 DAYTIME_ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata",
                  "Australia/Sydney", "Pacific/Honolulu")
@@ -56,22 +52,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.close()
 
 
-def open_page(browser: Browser, size: str) -> Page:
-    context = browser.new_context(viewport=SIZES[size], bypass_csp=True, accept_downloads=True,  # axe is injected
-                                  is_mobile=size == "phone", device_scale_factor=2 if size == "phone" else 1,
-                                  locale="en-GB")
-    return context.new_page()
-
-
 def check(page: Page, name: str, size: str) -> None:
     """No serious or critical axe violation; nothing wider than the screen; a phone screenshot for the docs."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                           ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                           ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | '))")
-    assert result == [], f"{name} at {size}: {result}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} at {size} scrolls sideways by {overflow}px"
+    assert accessibility_problems(page) == [], f"{name} at {size}"
     if size == "phone":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"), full_page=True)

@@ -18,6 +18,7 @@ from skill.domain.alerts import OutboxItem
 from skill.domain.models import Contact, Dose, new_id, utcnow
 from skill.notify.channel import Channel
 from skill.notify.factory import ChannelSettings, build_channels
+from skill.store.rollups import SweepPerson
 from skill.store.sqlite import SqliteStore
 from skill.sweep import run_sweep
 from tests.factories import medication, recipient
@@ -95,10 +96,11 @@ class FaultyStore(SqliteStore):
     def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
         return sorted(super().due_doses(start, end), key=lambda d: d.recipient_id != self.bad_recipient)
 
-    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
+    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
+                                person: SweepPerson | None = None) -> bool:
         if dose.recipient_id == self.bad_recipient:
             raise sqlite3.DataError("damaged dose row")
-        return super().mark_missed_with_alerts(dose, alerts, now)
+        return super().mark_missed_with_alerts(dose, alerts, now, person)
 
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         return sorted(super().due_alerts(now, limit), key=lambda a: a.recipient_id != self.bad_alert_recipient)

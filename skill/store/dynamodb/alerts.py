@@ -42,15 +42,28 @@ from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.bad_rows import decode_each
 from skill.store.dynamodb.base import TRANSACT_MAX_ITEMS, DynamoBase
 from skill.store.dynamodb.core import dose_sk
-from skill.store.dynamodb.rollup_items import DAYS, counts_update, rollup_pk, tz_name
+from skill.store.dynamodb.rollup_items import (
+    CONTACTS_FLAG,
+    CONTACTS_VERSION,
+    DAYS,
+    RANK,
+    counts_update,
+    rank_sort_key,
+    rollup_pk,
+    tz_name,
+)
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
-from skill.store.rollups import changes_for
+from skill.store.rollups import SweepPerson, apply_changes, changes_for, oldest_kept, rank_value
 
 SHARDS = 4  # spreads a burst of alerts (8 am) over several index partitions; each sweep reads all four
 CLOSED_ROW_LIFETIME = timedelta(days=90)
 CONTACT_PREFIX = "CONTACT#"
 OUTBOX_PREFIX = "OUTBOX#"
 CHECKPOINT_KEY = {"PK": "SWEEP", "SK": "CHECKPOINT"}
+
+
+class _CountsMoved(Exception):
+    """The day counts changed after the sweep read them: a rank computed from that read would be wrong."""
 
 
 def alerts_pk(recipient_id: str) -> str:
@@ -98,10 +111,60 @@ class DynamoAlerts(DynamoBase, AlertStore):
         return True
 
     # -- contacts -----------------------------------------------------------------------------------
+    def _days_key(self, recipient_id: str) -> dict[str, Any]:
+        return to_item({"PK": rollup_pk(recipient_id), "SK": DAYS})
+
     def put_contact(self, contact: Contact) -> None:
-        self.client.put_item(TableName=self.table.table_name, Item=to_item({
+        """The contact and the person's contact flag (set, version bumped) in one transaction, so the sweep
+        never sees a contact whose flag says none (without transactions: the flag first)."""
+        put = {"TableName": self.table.table_name, "Item": to_item({
             "PK": alerts_pk(contact.recipient_id), "SK": CONTACT_PREFIX + contact.id, "type": "contact",
-            **alert_codec.contact_to_dict(contact)}))
+            **alert_codec.contact_to_dict(contact)})}
+        flag = {"TableName": self.table.table_name, "Key": self._days_key(contact.recipient_id),
+                "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one",
+                "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type"},
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":one": to_value(1),
+                                              ":type": to_value("rollup_days")}}
+        for attempt in range(1_000):
+            if getattr(self, "transactions_unsupported", False):
+                self.client.update_item(**flag)
+                self.client.put_item(**put)
+                return
+            try:
+                if self.transact([{"Put": put}, {"Update": flag}]) is None:
+                    return
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "UnknownOperationException":
+                    raise
+                self.transactions_unsupported = True
+                continue
+            self.backoff(attempt)  # a conflict with another transaction in flight: try again
+        raise RuntimeError("contact write kept conflicting")
+
+    def _refresh_contacts_flag(self, recipient_id: str) -> None:
+        """After a removal: the flag says whether any contact is left, unless a contact was added meanwhile
+        (the version moved), in which case it is read again. A flag left True only costs the sweep a read."""
+        names = {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION}
+        for attempt in range(1_000):
+            item = self.client.get_item(TableName=self.table.table_name, Key=self._days_key(recipient_id),
+                                        ConsistentRead=True, ProjectionExpression="#v",
+                                        ExpressionAttributeNames={"#v": CONTACTS_VERSION}).get("Item") or {}
+            left = self.client.query(
+                TableName=self.table.table_name, ConsistentRead=True, Select="COUNT", Limit=1,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :c)",
+                ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
+                                           ":c": to_value(CONTACT_PREFIX)})["Count"]
+            values: dict[str, Any] = {":has": {"BOOL": bool(left)}}
+            if CONTACTS_VERSION in item:
+                condition = "#v = :seen"
+                values[":seen"] = item[CONTACTS_VERSION]
+            else:
+                condition = "attribute_not_exists(#v)"
+            if self._conditional(operation="update_item", Key=self._days_key(recipient_id),
+                                 UpdateExpression="SET #f = :has", ConditionExpression=condition,
+                                 ExpressionAttributeNames=names, ExpressionAttributeValues=values):
+                return
+            self.backoff(attempt)
 
     def list_contacts(self, recipient_id: str) -> list[Contact]:
         contacts = [alert_codec.contact_from_dict(i) for i in self.table.query_all(
@@ -112,7 +175,10 @@ class DynamoAlerts(DynamoBase, AlertStore):
 
     def delete_contact(self, recipient_id: str, contact_id: str) -> bool:
         key = to_item({"PK": alerts_pk(recipient_id), "SK": CONTACT_PREFIX + contact_id})
-        return self._conditional(operation="delete_item", ConditionExpression="attribute_exists(PK)", Key=key)
+        deleted = self._conditional(operation="delete_item", ConditionExpression="attribute_exists(PK)", Key=key)
+        if deleted:
+            self._refresh_contacts_flag(recipient_id)
+        return deleted
 
     # -- the sweep ----------------------------------------------------------------------------------
     def sweep_checkpoint(self) -> datetime | None:
@@ -129,7 +195,21 @@ class DynamoAlerts(DynamoBase, AlertStore):
     def _dose_key(self, dose: Dose) -> dict[str, Any]:
         return to_item({"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose)})
 
-    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
+    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
+                                person: SweepPerson | None = None) -> bool:
+        """With `person` (their day counts as the sweep read them, and the version read), the person's new
+        rank travels in the same transaction, the counts conditioned on that version: no re-ranking writes
+        afterwards. If the counts moved since the read, the miss is written as before, marking the rank stale."""
+        if person is not None and person.version is not None and person.rollup is not None \
+                and not getattr(self, "transactions_unsupported", False):
+            try:
+                return self._mark_missed(dose, alerts, now, person)
+            except _CountsMoved:
+                pass
+        return self._mark_missed(dose, alerts, now, None)
+
+    def _mark_missed(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
+                     person: SweepPerson | None) -> bool:
         missed_at = codec.utc_text(now)
         update = {
             "TableName": self.table.table_name, "Key": self._dose_key(dose),
@@ -141,10 +221,25 @@ class DynamoAlerts(DynamoBase, AlertStore):
                 ":wpk": to_value(f"MISSED#{_shard(dose.id)}"),
                 ":wsk": to_value(f"{missed_at}#{dose.recipient_id}#{dose.id}")},
         }
-        counted = counts_update(self.table.table_name, to_item({"PK": rollup_pk(dose.recipient_id), "SK": DAYS}),
-                                dose.recipient_id, changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED), None,
-                                tz_name(dose.scheduled_local))
-        return self._write_with_alerts(update, alerts, now, also=[counted])
+        changes = changes_for(dose, DoseStatus.PENDING, DoseStatus.MISSED)
+        counted = counts_update(self.table.table_name, self._days_key(dose.recipient_id), dose.recipient_id,
+                                changes, None, tz_name(dose.scheduled_local), stale=person is None)
+        if person is None or person.rollup is None or person.version is None:
+            return self._write_with_alerts(update, alerts, now, also=[counted])
+        # The rank as of the counts after this miss; the counts' stale mark (a log's) goes: the rank is current.
+        recipient = person.recipient
+        days = apply_changes(person.rollup.days, changes, oldest_kept(now, recipient))
+        rank = rank_value(days, now.astimezone(recipient.tz).date())
+        counted["UpdateExpression"] += " REMOVE GSI2PK, GSI2SK"
+        counted["ConditionExpression"] = "v = :seen"
+        counted["ExpressionAttributeValues"][":seen"] = to_value(person.version)
+        ranked = {"TableName": self.table.table_name, "Key": to_item({"PK": rollup_pk(recipient.id), "SK": RANK}),
+                  "UpdateExpression": "SET GSI2SK = :k, v = :v, as_of = :at",
+                  "ConditionExpression": "attribute_exists(GSI2PK) AND (attribute_not_exists(v) OR v < :v)",
+                  "ExpressionAttributeValues": {
+                      ":k": to_value(rank_sort_key(rank, recipient.id, recipient.display_name.casefold())),
+                      ":v": to_value(person.version + 1), ":at": to_value(now.isoformat())}}
+        return self._write_with_alerts(update, alerts, now, also=[counted, ranked])
 
     def _write_with_alerts(self, update: dict[str, Any], alerts: Sequence[OutboxItem], now: datetime,
                            also: Sequence[dict[str, Any]] = ()) -> bool:
@@ -179,6 +274,8 @@ class DynamoAlerts(DynamoBase, AlertStore):
                 return True
             if cancelled[0].failed_condition:  # not ours to change (another sweep, a log): nothing written
                 return False
+            if any(why.failed_condition for why in cancelled[1:1 + len(also)]):
+                raise _CountsMoved  # the rank we computed is out of date: the caller writes without it
             present = {a.key for a, why in zip(rows, cancelled[1 + len(also):], strict=True) if why.failed_condition}
             if present:
                 rows = [a for a in rows if a.key not in present]

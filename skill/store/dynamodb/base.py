@@ -32,8 +32,11 @@ class Cancelled:
 
 
 class DynamoBase:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: Any, *, due_shards: int = 1) -> None:
+        if due_shards < 1:
+            raise ValueError("due_shards must be at least 1")
         self.table = DynamoTable(table_name, client)
+        self.due_shards = due_shards  # the due index's shards (GSI1PK=DUE#<hour>#<shard>); 1 = unsharded
 
     @property
     def client(self) -> Any:

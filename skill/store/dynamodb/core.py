@@ -16,7 +16,17 @@ from skill.store.bad_rows import decode_each
 from skill.store.core import CoreStore, LogOutcome, RecipientView
 from skill.store.dynamodb.base import DOSE_PREFIX, TRANSACT_ATTEMPTS, DynamoBase
 from skill.store.dynamodb.rollup_items import DAYS, counts_update, rollup_pk, tz_name
-from skill.store.dynamodb.table import due_bucket, from_item, hour_buckets, rec_pk, to_item, to_value
+from skill.store.dynamodb.table import (
+    due_bucket,
+    due_partition,
+    due_shard,
+    from_item,
+    hour_buckets,
+    rec_pk,
+    shard_partitions,
+    to_item,
+    to_value,
+)
 from skill.store.rollups import changes_for
 
 T = TypeVar("T")
@@ -32,13 +42,18 @@ def dose_sk(dose: Dose) -> str:
     return f"{DOSE_PREFIX}{codec.utc_text(dose.scheduled_utc)}#{dose.id}"
 
 
-def _dose_item(dose: Dose) -> dict[str, Any]:
+def _dose_item(dose: Dose, due_shards: int = 1) -> dict[str, Any]:
     data = codec.dose_to_dict(dose)
     item: dict[str, Any] = {"PK": rec_pk(dose.recipient_id), "SK": dose_sk(dose), "type": "dose", **data}
     if dose.status is DoseStatus.PENDING:
-        item["GSI1PK"] = due_bucket(dose.scheduled_utc)
+        item["GSI1PK"] = due_partition(due_bucket(dose.scheduled_utc), due_shard(dose.recipient_id, due_shards),
+                                       due_shards)
         item["GSI1SK"] = f"{data['due_utc']}#{dose.recipient_id}#{dose.id}"
     return item
+
+
+def _shard_checkpoint_key(shard: int) -> dict[str, str]:
+    return {"PK": "SWEEP", "SK": f"CHECKPOINT#{shard}"}
 
 
 def _dose(values: dict[str, Any]) -> Dose:
@@ -183,7 +198,7 @@ class DynamoCore(DynamoBase, CoreStore):
         created = 0
         for dose in doses:
             try:
-                self.client.put_item(TableName=self.table.table_name, Item=to_item(_dose_item(dose)),
+                self.client.put_item(TableName=self.table.table_name, Item=to_item(_dose_item(dose, self.due_shards)),
                                      ConditionExpression="attribute_not_exists(PK)")
                 created += 1
             except ClientError as exc:
@@ -377,14 +392,42 @@ class DynamoCore(DynamoBase, CoreStore):
         return LogOutcome(applied=True, dose=logged, previous_status=previous)
 
     def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
+        return self.due_doses_in_shards(start, end, range(self.due_shards))
+
+    def due_doses_in_shards(self, start: datetime, end: datetime, shards: Iterable[int]) -> list[Dose]:
+        """`due_doses` for the shards one sweep worker owns: one Query per hour per shard (shard 0 of a
+        table moving to shards also reads the unsharded partition, see `shard_partitions`)."""
         found: list[Dose] = []
-        for bucket in hour_buckets(start, end):
-            found.extend(decode_each(self.table.query_all(
-                IndexName="GSI1", KeyConditionExpression="GSI1PK = :b AND GSI1SK BETWEEN :s AND :e",
-                ExpressionAttributeValues={":b": to_value(bucket), ":s": to_value(codec.utc_text(start)),
-                                           ":e": to_value(codec.utc_text(end))}),
-                _dose, lambda i: str(i.get("SK")), "dose"))
+        for shard in shards:
+            if not 0 <= shard < self.due_shards:
+                raise ValueError(f"shard {shard} is outside 0..{self.due_shards - 1}")
+            for bucket in hour_buckets(start, end):
+                for partition in shard_partitions(bucket, shard, self.due_shards):
+                    found.extend(decode_each(self.table.query_all(
+                        IndexName="GSI1", KeyConditionExpression="GSI1PK = :b AND GSI1SK BETWEEN :s AND :e",
+                        ExpressionAttributeValues={":b": to_value(partition),
+                                                   ":s": to_value(codec.utc_text(start)),
+                                                   ":e": to_value(codec.utc_text(end))}),
+                        _dose, lambda i: str(i.get("SK")), "dose"))
         return [d for d in found if d.scheduled_utc < end and d.status is DoseStatus.PENDING]
+
+    def shard_checkpoint(self, shard: int) -> datetime | None:
+        """One shard's sweep checkpoint (`sweep_checkpoint` is the unsharded sweeper's, kept apart)."""
+        item = self.client.get_item(TableName=self.table.table_name, Key=to_item(_shard_checkpoint_key(shard)),
+                                    ConsistentRead=True).get("Item")
+        return codec.parse_utc(from_item(item)["swept_until"]) if item else None
+
+    def advance_shard_checkpoint(self, shard: int, to: datetime) -> None:
+        """Forward only, like `advance_sweep_checkpoint`: a slower worker on the same shard cannot rewind it."""
+        try:
+            self.client.update_item(
+                TableName=self.table.table_name, Key=to_item(_shard_checkpoint_key(shard)),
+                UpdateExpression="SET swept_until = :to",
+                ConditionExpression="attribute_not_exists(swept_until) OR swept_until < :to",
+                ExpressionAttributeValues={":to": to_value(codec.utc_text(to))})
+        except ClientError as exc:
+            if not self.is_conditional_failure(exc):
+                raise
 
     def mark_missed(self, dose: Dose) -> bool:
         try:

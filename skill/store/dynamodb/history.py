@@ -95,7 +95,8 @@ class DynamoHistory(DynamoBase, HistoryStore):
         raise AssertionError("unreachable: backoff raises on the last attempt")
 
     def _reopen_update(self, dose: Dose) -> dict[str, Any]:
-        due_index = _dose_item(replace(dose, status=DoseStatus.PENDING, logged_at=None, source=None))
+        due_index = _dose_item(replace(dose, status=DoseStatus.PENDING, logged_at=None, source=None),
+                               self.due_shards)
         values = {":pending": to_value(DoseStatus.PENDING.value), ":was": to_value(dose.status.value),
                   ":g1pk": to_value(due_index["GSI1PK"]), ":g1sk": to_value(due_index["GSI1SK"])}
         if dose.logged_at is None:

@@ -26,6 +26,8 @@ from skill.store.rollups import FIELDS, DayCounts, RollupChange
 DAYS = "DAYS"
 RANK = "RANK"
 RERANK = "RERANK"
+CONTACTS_FLAG = "has_contacts"  # on the day-counts item: False lets the sweep skip reading contacts
+CONTACTS_VERSION = "contacts_v"  # bumped by every contact added; a removal rewrites the flag only if unchanged
 DAY_PREFIX = "d"
 _BASE = 1000
 _WEIGHT = {field: _BASE ** i for i, field in enumerate(FIELDS)}
@@ -101,6 +103,11 @@ def counts_update(table_name: str, key: dict[str, Any], recipient_id: str, chang
         values.update({":rerank": to_value(RERANK), ":rid": to_value(recipient_id)})
     return {"TableName": table_name, "Key": key, "UpdateExpression": "SET " + ", ".join(sets) + " ADD "
             + ", ".join(adds), "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def rank_sort_key(rank: float | None, recipient_id: str, name: str = "") -> str:
+    """By figure (none last), then name, then id: the order the coordinator reads the table in."""
+    return f"A#{rank:.6f}#{name}#{recipient_id}" if rank is not None else f"Z#{name}#{recipient_id}"
 
 
 def tz_name(when: datetime) -> str | None:

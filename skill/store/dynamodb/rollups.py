@@ -25,6 +25,7 @@ from skill.store import codec
 from skill.store.dynamodb.base import DynamoBase
 from skill.store.dynamodb.core import PROFILE
 from skill.store.dynamodb.rollup_items import (
+    CONTACTS_FLAG,
     DAY_PREFIX,
     DAYS,
     RANK,
@@ -33,6 +34,7 @@ from skill.store.dynamodb.rollup_items import (
     day_attribute,
     days_of,
     pack,
+    rank_sort_key,
     rollup_pk,
 )
 from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
@@ -43,6 +45,7 @@ from skill.store.rollups import (
     RankPage,
     RollupChange,
     RollupStore,
+    SweepPerson,
     apply_changes,
     oldest_kept,
     rank_value,
@@ -51,11 +54,6 @@ from skill.store.rollups import (
 _BATCH_GET = 100
 
 __all__ = ["DAYS", "RANK", "DynamoRollups", "rank_sort_key", "rollup_pk"]
-
-
-def rank_sort_key(rank: float | None, recipient_id: str, name: str = "") -> str:
-    """By figure (none last), then name, then id: the order the coordinator reads the table in."""
-    return f"A#{rank:.6f}#{name}#{recipient_id}" if rank is not None else f"Z#{name}#{recipient_id}"
 
 
 def _today(item: Mapping[str, Any], now: datetime) -> date:
@@ -226,6 +224,31 @@ class DynamoRollups(DynamoBase, RollupStore):
                 person = codec.recipient_from_dict(from_item(item))
                 people[person.id] = person
         return {rid: (person, rollups.get(rid)) for rid, person in people.items()}
+
+    def read_sweep_people(self, recipient_ids: Sequence[str]) -> dict[str, SweepPerson]:
+        """The same BatchGetItem as a page's, keeping what the sweep needs of the day-counts item: its version
+        (to re-rank inside the miss's own write) and the contact flag (`rollup_items.CONTACTS_FLAG`)."""
+        keys: list[dict[str, Any]] = []
+        for rid in dict.fromkeys(recipient_ids):
+            keys += [to_item({"PK": rollup_pk(rid), "SK": DAYS}), to_item({"PK": rec_pk(rid), "SK": PROFILE})]
+        people: dict[str, Recipient] = {}
+        days_items: dict[str, dict[str, Any]] = {}
+        for item in self._batch_get(keys):
+            if item["SK"]["S"] == DAYS:
+                days_items[item["PK"]["S"].removeprefix("ROLLUP#")] = item
+            else:
+                person = codec.recipient_from_dict(from_item(item))
+                people[person.id] = person
+        found: dict[str, SweepPerson] = {}
+        for rid, person in people.items():
+            days = days_items.get(rid)
+            if days is None:
+                found[rid] = SweepPerson(person, None)
+                continue
+            flag = days.get(CONTACTS_FLAG, {}).get("BOOL")
+            version = int(days["v"]["N"]) if "v" in days else None
+            found[rid] = SweepPerson(person, self._rollup_of(days), version, flag)
+        return found
 
     def _rank_organisations(self, organisation: str | None) -> list[str]:
         if organisation is not None:

@@ -7,6 +7,7 @@ Item types (kept in step with the comment beside the table in template.yaml; eac
     medication          PK=REC#<rid>        SK=~MED#<mid>             GSI2 (active only): PLAN / <until>#<rid>#<mid>
                                                                   as-needed guard: an_version, an_last_at, an_day_*
     dose                PK=REC#<rid>        SK=DOSE#<utc iso>#<did>   GSI1 (pending): DUE#<utc hour> / <utc>#<rid>#<did>
+                                                                      (sharded: DUE#<utc hour>#<shard>, table.due_shard)
                                                                       GSI2 (missed): MISSED#<shard> / <utc>#<rid>#<did>
     current link code   PK=REC#<rid>        SK=~LINKCODE
     link code           PK=CODE#<code>      SK=CODE                   TTL expires_at
@@ -16,7 +17,7 @@ Item types (kept in step with the comment beside the table in template.yaml; eac
     contact             PK=ALERTS#<rid>     SK=CONTACT#<cid>
     outbox row          PK=ALERTS#<rid>     SK=OUTBOX#<did>#<kind>#<cid>
                                                             GSI2 (open): OUTBOX#<shard> / <next try>#<key>; TTL
-    sweep checkpoint    PK=SWEEP            SK=CHECKPOINT
+    sweep checkpoint    PK=SWEEP            SK=CHECKPOINT             (one per shard: SK=CHECKPOINT#<shard>)
     user                PK=USER#<uid>       SK=USER                   GSI2: USERS#<org> / <email>
     email pointer       PK=EMAIL#<email>    SK=EMAIL                  (unique emails: written with attribute_not_exists)
     access token        PK=TOKEN#<sha256>   SK=TOKEN                  GSI2: TOKENS#<uid> / <created>#<sha256>
@@ -36,6 +37,7 @@ their profile and medications together: the voice turn's single read.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,6 +89,26 @@ def rec_pk(recipient_id: str) -> str:
 
 def due_bucket(instant: datetime) -> str:
     return "DUE#" + instant.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def due_shard(recipient_id: str, shards: int) -> int:
+    """The due-index shard a person's doses go to: a stable hash (not Python's salted `hash`), so every
+    process and every release agrees, and one person's doses stay together."""
+    digest = hashlib.blake2b(recipient_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def due_partition(bucket: str, shard: int, shards: int) -> str:
+    """`DUE#<hour>` on an unsharded table (shards=1, every table before sharding), else `DUE#<hour>#<shard>`."""
+    return bucket if shards == 1 else f"{bucket}#{shard}"
+
+
+def shard_partitions(bucket: str, shard: int, shards: int) -> list[str]:
+    """The partitions one shard's sweep reads for an hour: its own, and for shard 0 of a table moving to
+    shards also the unsharded `DUE#<hour>`, where doses written before the move still wait (the migration
+    window lasts as long as the planning horizon; reading an empty partition costs one Query)."""
+    own = due_partition(bucket, shard, shards)
+    return [own, bucket] if shards > 1 and shard == 0 else [own]
 
 
 def hour_buckets(start: datetime, end: datetime) -> Iterator[str]:

@@ -18,6 +18,7 @@ from skill.store import alerts_codec as alert_codec
 from skill.store import codec
 from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.bad_rows import decode_each
+from skill.store.rollups import SweepPerson
 from skill.store.sqlite.connection import SqliteBase
 
 MIGRATIONS: list[str] = [
@@ -101,7 +102,8 @@ class SqliteAlerts(SqliteBase, AlertStore):
                 (codec.utc_text(to),),
             )
 
-    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime) -> bool:
+    def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
+                                person: SweepPerson | None = None) -> bool:
         with self.transaction() as conn:
             cur = conn.execute("UPDATE doses SET status = 'missed' WHERE recipient_id = ? AND id = ?"
                                " AND status = 'pending'", (dose.recipient_id, dose.id))
