@@ -60,7 +60,7 @@ class ShardTask:
             data = json.loads(body)
             task = cls(shard=int(data["shard"]), shards=int(data["shards"]),
                        at=datetime.fromisoformat(str(data["at"])).astimezone(UTC))
-        except (TypeError, KeyError, json.JSONDecodeError) as exc:
+        except (TypeError, KeyError, ValueError) as exc:  # JSONDecodeError is a ValueError
             raise ValueError("not a sweep shard message") from exc
         if not 0 <= task.shard < task.shards:
             raise ValueError("shard outside the shard count")

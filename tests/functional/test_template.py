@@ -32,7 +32,9 @@ PARAMETERS = {
     "SesIdentity": "example.org",
     "SesFromAddress": "alerts@example.org",
 }
-FUNCTIONS = {"SkillFunction": "SkillRole", "SweepFunction": "SweepRole", "WebFunction": "WebRole"}
+FUNCTIONS = {"SkillFunction": "SkillRole", "SweepFunction": "SweepRole", "WebFunction": "WebRole",
+             # the fanned-out sweep (SweepShards > 0): its workers do the sweep's job, with the sweep's role
+             "SweepDispatcherFunction": "SweepDispatcherRole", "SweepWorkerFunction": "SweepRole"}
 NEW_ACCOUNT_CONCURRENCY = 1000  # the quota an account has once raised (a brand-new one has 10)
 LAMBDA_UNRESERVED_MINIMUM = 100  # Lambda keeps 100 unreserved in a raised account
 
@@ -218,9 +220,11 @@ def test_sweep_runs_every_five_minutes(transformed: dict[str, Any]) -> None:
     # GIVEN the EventBridge rules the translator made
     rules = resources_of_type(transformed, "AWS::Events::Rule").values()
 
-    # THEN one rule runs the sweep every five minutes
-    schedules = [(r["Properties"]["ScheduleExpression"], r["Properties"]["Targets"][0]["Arn"]) for r in rules]
-    assert schedules == [("rate(5 minutes)", {"Fn::GetAtt": ["SweepFunction", "Arn"]})]
+    # THEN every five minutes one rule runs the sweep, or, once it is fanned out, the dispatcher instead
+    schedules = {r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: r["Properties"] for r in rules}
+    assert {name: p["ScheduleExpression"] for name, p in schedules.items()} == {
+        "SweepFunction": "rate(5 minutes)", "SweepDispatcherFunction": "rate(5 minutes)"}
+    assert schedules["SweepFunction"]["State"] == {"Fn::If": ["FansOutSweep", "DISABLED", "ENABLED"]}
 
 
 def test_web_app_is_served_by_an_http_api_with_payload_v2(transformed: dict[str, Any]) -> None:
@@ -276,7 +280,8 @@ def test_alarms_watch_the_metrics_the_code_emits(template: dict[str, Any]) -> No
     # GIVEN the alarms on DoseKeeper's own metrics and the service name every function logs under
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
     service = template["Globals"]["Function"]["Environment"]["Variables"][settings.POWERTOOLS_SERVICE_NAME]
-    custom = {name: a["Properties"] for name, a in alarms.items() if a["Properties"]["Namespace"] != "AWS/Lambda"}
+    custom = {name: a["Properties"] for name, a in alarms.items()
+              if not a["Properties"]["Namespace"].startswith("AWS/")}
 
     # THEN they name metrics the code emits, in its namespace, with the one dimension Powertools adds
     assert {p["MetricName"] for p in custom.values()} == {
@@ -335,3 +340,42 @@ def test_log_groups_keep_logs_for_a_bounded_time(template: dict[str, Any]) -> No
     # THEN there is one per function and one for the HTTP API's access log, each with the retention parameter
     assert set(groups) == {f.replace("Function", "LogGroup") for f in FUNCTIONS} | {"WebAccessLogGroup"}
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"} for g in groups.values())
+
+
+def test_the_fanned_out_sweep_deploys_with_a_dead_letter_queue_and_least_privilege(
+        template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    # GIVEN the fan-out's resources, all present only when SweepShards > 0
+    resources = template["Resources"]
+    fan_out = ("SweepQueue", "SweepDeadLetterQueue", "SweepDispatcherRole", "SweepWorkerQueuePolicy",
+               "SweepDispatcherFunction", "SweepWorkerFunction", "SweepDeadLetterAlarm")
+    assert all(resources[name]["Condition"] == "FansOutSweep" for name in fan_out)
+    assert template["Parameters"]["SweepShards"]["Default"] == 0  # existing stacks keep the single sweep
+
+    # THEN every function writes doses to the shards the workers read
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables[settings.DUE_SHARDS] == {"Fn::If": ["FansOutSweep", {"Ref": "SweepShards"}, "1"]}
+    # AND a worker takes one shard at a time from the queue, at most SweepWorkerConcurrency at once
+    mappings = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    [mapping] = [m["Properties"] for m in mappings]
+    assert mapping["FunctionName"] == {"Ref": "SweepWorkerFunction"}
+    assert mapping["BatchSize"] == 1
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "SweepWorkerConcurrency"}
+    worker = resources["SweepWorkerFunction"]["Properties"]
+    assert worker["ReservedConcurrentExecutions"] == {"Ref": "SweepWorkerConcurrency"}
+    # AND a shard that fails three times is parked in the dead-letter queue, which alarms
+    queue = resources["SweepQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["SweepDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": 3}
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    dlq_alarm = resources["SweepDeadLetterAlarm"]["Properties"]
+    assert dlq_alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["SweepDeadLetterQueue", "QueueName"]}
+    # AND the dispatcher may only send to the queue (it never touches the table), the workers only consume it
+    dispatcher = {s["Sid"]: s for s in statements(template, "SweepDispatcherRole")}
+    assert dispatcher["SendShardMessages"]["Action"] == ["sqs:SendMessage"]
+    assert dispatcher["SendShardMessages"]["Resource"] == {"Fn::GetAtt": ["SweepQueue", "Arn"]}
+    assert not any("dynamodb:" in str(s) or "secretsmanager" in str(s) for s in dispatcher.values())
+    worker_policy = resources["SweepWorkerQueuePolicy"]["Properties"]
+    assert worker_policy["RoleName"] == {"Ref": "SweepRole"}
+    consume = {s["Sid"]: s for s in worker_policy["PolicyDocument"]["Statement"]}["ConsumeShardMessages"]
+    assert consume["Action"] == ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    assert consume["Resource"] == {"Fn::GetAtt": ["SweepQueue", "Arn"]}

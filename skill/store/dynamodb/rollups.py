@@ -96,9 +96,15 @@ class DynamoRollups(DynamoBase, RollupStore):
         `last` is the latest activity written, not the latest in time (a backdated log may set it back)."""
         name = recipient.display_name.casefold()
         if not changes and activity is None:
-            self.client.update_item(**counts_update(  # who they are, for re-ranking after folded writes
+            added = counts_update(  # who they are, for re-ranking after folded writes
                 self.table.table_name, self._key(recipient.id, DAYS), recipient.id, (), None, recipient.timezone,
-                stale=False, organisation=recipient.organisation, name=name))
+                stale=False, organisation=recipient.organisation, name=name)
+            # A new person has no contacts yet (one added first already set the flag): the sweep skips the read.
+            expression = added["UpdateExpression"]
+            added["UpdateExpression"] = expression.replace("SET ", "SET #cf = if_not_exists(#cf, :no), ", 1)
+            added["ExpressionAttributeNames"]["#cf"] = CONTACTS_FLAG
+            added["ExpressionAttributeValues"][":no"] = {"BOOL": False}
+            self.client.update_item(**added)
             try:  # a new person: on the page at once, without a figure
                 self.client.put_item(TableName=self.table.table_name, ConditionExpression="attribute_not_exists(PK)",
                                      Item=to_item({"PK": rollup_pk(recipient.id), "SK": RANK, "type": "rollup_rank",
