@@ -5,8 +5,9 @@ due in the window (past its grace), plus three doses at other hours. Then, on a 
 due doses are swept by 1 worker owning every shard and by `--workers` workers (threads, each with its own
 client, as Lambda containers would have) owning the shards round-robin. Printed per run: doses marked,
 wall time, each worker's doses/s, and DynamoDB requests per dose against the floor measured in the same
-run (one Query per shard per hour read, and one TransactWriteItems per dose). Every dose must be marked
-once and every alert recorded once, or the bench fails.
+run (one Query per shard per hour read, and one TransactWriteItems per dose). Only marking is measured:
+delivery runs once a round in shard 0's worker, and its cost is the outbox's (bench_sweep.py). Every dose
+must be marked once and every alert recorded once, or the bench fails.
 
     .venv/bin/python bench/bench_sweep_fanout.py                       # 2,000 people, 8 shards, 1 and 4 workers
     .venv/bin/python bench/bench_sweep_fanout.py --people 500 --workers 1,2   # quick
@@ -15,6 +16,7 @@ once and every alert recorded once, or the bench fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import uuid
@@ -86,13 +88,18 @@ def sweep_with(url: str, people: int, shards: int, workers: int) -> dict[str, An
         for shard in range(shards):  # every shard last swept just before the window
             seed.advance_shard_checkpoint(shard, WINDOW_START - timedelta(minutes=1))
 
+        ops: dict[str, int] = {}
+
         def work(owned: list[int]) -> tuple[int, float, int]:
             store = DynamoStore(table, boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=url,
                                                     config=CONFIG), due_shards=shards)
             counter = RequestCounter(store.client)
             started = time.perf_counter()
-            report = run_sweep(store, {}, NOW, shards=owned, plan=False, settle=False, clock=lambda: NOW)
+            report = run_sweep(store, {}, NOW, shards=owned, plan=False, settle=False, deliver=False,
+                               clock=lambda: NOW)
             elapsed = time.perf_counter() - started
+            for op, n in counter.counts.items():
+                ops[op] = ops.get(op, 0) + n
             return report.marked_missed, elapsed, counter.total
 
         started = time.perf_counter()
@@ -107,7 +114,7 @@ def sweep_with(url: str, people: int, shards: int, workers: int) -> dict[str, An
         hours = len(list(hour_buckets(WINDOW_START - timedelta(minutes=1), NOW)))
         floor = shards * hours + people + (hours if shards > 1 else 0)  # + shard 0's unsharded partition
         return {"workers": workers, "marked": marked, "wall_s": wall, "calls": calls, "floor": floor,
-                "per_worker": [r[0] / r[1] for r in results if r[1] > 0], "total_per_s": marked / wall}
+                "per_worker": [r[0] / r[1] for r in results if r[1] > 0], "total_per_s": marked / wall, "ops": ops}
     finally:
         seed.client.delete_table(TableName=table)
 
@@ -120,6 +127,8 @@ def main() -> None:
     args = parser.parse_args()
     from tests.support.servers import dynamodb_local_server
 
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # DynamoDB Local takes any; boto3 wants some
+        os.environ.setdefault(name, "bench")
     print(f"fanned-out sweep on DynamoDB Local: {args.people} people due, {args.shards} shards")
     with dynamodb_local_server() as url:
         for workers in (int(w) for w in args.workers.split(",")):
@@ -129,6 +138,7 @@ def main() -> None:
                   f" = {r['total_per_s']:.0f} doses/s in all; per worker {per_worker} doses/s;"
                   f" {r['calls'] / r['marked']:.2f} requests/dose"
                   f" (ratio {r['calls'] / r['floor']:.2f} to the floor of {r['floor']} in this run)")
+            print("    requests: " + ", ".join(f"{op} {n}" for op, n in sorted(r["ops"].items())))
 
 
 if __name__ == "__main__":

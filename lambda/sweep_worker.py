@@ -1,8 +1,8 @@
 """AWS Lambda entry point for one shard of the fanned-out sweep: an SQS event source, batch size 1.
 
 Each message names a shard and the round's instant (skill/sweep_fanout.py); this sweeps that shard from its
-own checkpoint, and with shard 0 also plans ahead and settles watched doses. A failure raises, so SQS
-redelivers the message and, after the queue's receive limit, parks it in the dead-letter queue (alarmed).
+own checkpoint, and with shard 0 also plans ahead, settles watched doses and delivers the outbox. A failure
+raises, so SQS redelivers the message and, after the queue's receive limit, parks it in the dead-letter queue (alarmed).
 The store and channels are built as the single sweep's are (sweep_handler.py), once per container.
 """
 
@@ -55,6 +55,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, object]:
     if store.due_shards != task.shards:  # a deploy half done: refuse rather than sweep the wrong partitions
         raise RuntimeError(f"message is for {task.shards} shards, the store has {store.due_shards}")
     report = run_sweep(store, channels, task.at, shards=[task.shard], plan=task.housekeeping,
-                       settle=task.housekeeping).to_dict()
+                       settle=task.housekeeping, deliver=task.housekeeping).to_dict()
     logger.info("sweep shard completed", extra={"shard": task.shard, "sweep": report})
     return report

@@ -249,13 +249,14 @@ def mark_missed_in_shards(store: Store, people: _People, report: SweepReport, sh
 def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | None = None, *,
               rng: random.Random | None = None, plan: bool = True,
               clock: Callable[[], datetime] = utcnow, shards: Sequence[int] | None = None,
-              settle: bool = True) -> SweepReport:
+              settle: bool = True, deliver: bool = True) -> SweepReport:
     """One sweep (see the module docstring). `now` defaults to `clock()`; tests and `--now` pass it.
 
     `clock` is the real time, which the stored checkpoint never passes, whatever `now` says.
     `shards` makes this a worker of the fanned-out sweep (skill/sweep_fanout.py): it reads only those shards
     of the due index, each from its own checkpoint; None sweeps the whole index (the self-hosted sweeper).
-    `settle` (and `plan`) off leaves that once-a-round work to another worker.
+    `plan`, `settle` and `deliver` off leave that once-a-round work to another worker (every worker would
+    read the same due alerts and race to claim them: more requests, no more alerts sent).
     """
     real_now = clock()
     now = now or real_now
@@ -276,7 +277,8 @@ def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | Non
         advance_shards()
     if settle:
         settle_watches(store, people, report)
-    report.delivery = deliver_due(store, channels, now, rng)
+    if deliver:
+        report.delivery = deliver_due(store, channels, now, rng)
     count(MetricName.DOSES_MISSED, report.marked_missed)
     count(MetricName.SWEEPS_COMPLETED)
     log.info("sweep: %d read, %d missed, %d alerts sent, %d errors", report.doses_read, report.marked_missed,

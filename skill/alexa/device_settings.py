@@ -6,6 +6,8 @@ morning" was set by someone who knew where the person lives.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.alexa.reminders import OUTSIDE_ERRORS
@@ -14,6 +16,8 @@ from skill.observability import get_logger
 from skill.store.voice import VoiceStore
 
 logger = get_logger(__name__)
+
+RECHECK_AFTER = timedelta(days=1)
 
 
 def device_time_zone(handler_input: HandlerInput, device_id: str) -> str | None:
@@ -26,13 +30,19 @@ def device_time_zone(handler_input: HandlerInput, device_id: str) -> str | None:
 
 
 def check_device_zone(handler_input: HandlerInput, store: VoiceStore, turn: Turn) -> str | None:
-    """Store the mismatch flag when it changes (so a launch usually writes nothing); returns the device zone."""
+    """Ask the device's zone at most once a day per person, storing the mismatch flag with the time asked.
+
+    The Settings API is an outside call on the launch's path (tens of milliseconds, sometimes far more),
+    and a speaker rarely moves house: between checks the stored answer stands. Returns the zone asked, or
+    None when not asked (checked recently, or the API failed)."""
     if turn.device_id is None or turn.voice is None:
+        return None
+    state = turn.voice.state
+    if state.device_zone_checked_at is not None and turn.now - state.device_zone_checked_at < RECHECK_AFTER:
         return None
     zone = device_time_zone(handler_input, turn.device_id)
     if zone is None:
-        return None
+        return None  # asked again next launch
     mismatch = zone if zone != turn.recipient.timezone else None
-    if mismatch != turn.voice.state.device_timezone:
-        store.set_device_timezone(turn.recipient.id, mismatch)
+    store.set_device_timezone(turn.recipient.id, mismatch, turn.now)
     return zone

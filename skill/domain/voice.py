@@ -53,6 +53,7 @@ class VoiceState:
     disclaimer_heard_at: datetime | None = None
     permission_declined_at: datetime | None = None
     device_timezone: str | None = None  # set when the device's zone differs from the recipient's (for the carer)
+    device_zone_checked_at: datetime | None = None  # the last ask of Alexa's Settings API (asked at most daily)
     followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
     reminders: Mapping[str, ReminderToken] = field(default_factory=dict)  # key: "at<HHMM>[-<rule>][+f]"
     # Reminders are stored by Amazon and shown in the Alexa app: medicine names only when a carer opts in.

@@ -80,8 +80,10 @@ class VoiceStore(ABC):
         """Remember when reminders were declined (None: granted or forgotten). One write."""
 
     @abstractmethod
-    def set_device_timezone(self, recipient_id: str, device_timezone: str | None) -> None:
-        """Flag a device whose zone differs from the recipient's (None clears the flag). One write."""
+    def set_device_timezone(self, recipient_id: str, device_timezone: str | None,
+                            checked_at: datetime | None = None) -> None:
+        """Flag a device whose zone differs from the recipient's (None clears the flag), and when the device
+        was last asked (`checked_at`, kept as it was when None). One write."""
 
     @abstractmethod
     def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.domain.accounts import TokenScope
 from skill.domain.alerts import AlertKind
 from tests.functional.fronts.alexa import AlexaFront
 from tests.functional.fronts.assist import AssistFront
@@ -106,7 +107,8 @@ def front_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
             front = ConsoleFront(world)
         else:
             base_url = stack.enter_context(serving(world))
-            front = AssistFront(world, base_url) if request.param == "home_assistant" else McpFront(world, base_url)
+            front = (AssistFront(world, base_url) if request.param == "home_assistant"
+                     else McpFront.linked(world, base_url))
         yield front, world
 
 
@@ -136,3 +138,38 @@ def test_the_conversation_rule_holds_on_every_front(front_world: tuple[Front, Wo
     assert world.alerts() == list(scenario.alerts)
     if scenario.quantities is not None:
         assert world.quantities() == list(scenario.quantities)
+
+
+# -- MCP's `converse`: the question kept per caller and conversation, the caller's scope enforced -------------
+@pytest.fixture
+def mcp(tmp_path: Path) -> Iterator[tuple[McpFront, World]]:
+    world = build_world(tmp_path / "dosekeeper.db")
+    with serving(world) as base_url:
+        yield McpFront.linked(world, base_url), world
+    world.store.close()
+
+
+def test_a_yes_in_another_mcp_conversation_answers_no_question_and_records_nothing(
+        mcp: tuple[McpFront, World]) -> None:
+    front, world = mcp
+    world.clock.set(world.at(20 + 5 / 60))
+    # GIVEN the check-in asked in one conversation
+    assert "Have you taken them?" in front.open().say(WHATS_DUE).text
+    # WHEN a "yes" arrives in another conversation of the same assistant
+    heard = front.open().say(YES)
+    # THEN it is not taken as an answer to a question it never heard: nothing is recorded
+    assert world.logged() == []
+    assert "noted" not in heard.text
+
+
+def test_a_read_only_mcp_link_cannot_converse_and_an_unknown_intent_is_refused(mcp: tuple[McpFront, World]) -> None:
+    front, world = mcp
+    world.clock.set(world.at(8 + 5 / 60))
+    # GIVEN Anne's read-only link
+    read_only = McpFront.linked(world, front.base_url, scope=TokenScope.READ)
+    # WHEN it says a dose was taken, THEN the tool refuses and nothing is recorded
+    assert "read only" in read_only.open().refused(took("metformin"))
+    assert world.logged() == []
+    # AND an intent the grammar does not have is refused by name, with nothing recorded
+    assert "intent" in front.open().refused(Turn("take all my pills", "TakeEverythingIntent"))
+    assert world.logged() == []

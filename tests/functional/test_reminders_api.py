@@ -394,9 +394,16 @@ def test_a_device_in_another_time_zone_is_flagged_for_the_carer_and_dose_times_s
     said = Conversation(skill, speaker, clock).launch()
     assert "at 8 this evening" in said.text  # still London time, as the carer set it
     assert sqlite_store.get_voice_state(edith.id).device_timezone == "America/New_York"
-    # AND back home the flag clears
+    # AND the device is asked at most once a day: a second launch the same day does not call the API
+    asked = len(apis.calls("GET", "/v2/devices"))
     apis.time_zone = "Europe/London"
     Conversation(skill, speaker, clock).launch()
+    assert len(apis.calls("GET", "/v2/devices")) == asked == 1
+    assert sqlite_store.get_voice_state(edith.id).device_timezone == "America/New_York"
+    # AND back home the flag clears at the next day's check
+    clock.set(clock.now + timedelta(days=1))
+    Conversation(skill, speaker, clock).launch()
+    assert len(apis.calls("GET", "/v2/devices")) == 2
     assert sqlite_store.get_voice_state(edith.id).device_timezone is None
 
 

@@ -105,12 +105,12 @@ def test_workers_owning_shards_mark_every_due_dose_once_and_alert_once(
     def work(shards: list[int]) -> int:
         store = open_sharded(dynamodb_local_url, table_name)
         report = run_sweep(store, {"email": channel}, now, shards=shards, plan=False, settle=False,
-                           clock=lambda: now)
+                           deliver=shards == owners[0], clock=lambda: now)
         return report.marked_missed
 
     with ThreadPoolExecutor(len(owners)) as pool:
         marked = sum(pool.map(work, owners))
-    # ... and a final round delivers what was recorded after a worker's own delivery pass
+    # ... and the next round (shard 0's worker delivers) sends what this round recorded
     last = run_sweep(writer, {"email": channel}, now, shards=list(range(SHARDS)), plan=False, settle=False,
                      clock=lambda: now)
 

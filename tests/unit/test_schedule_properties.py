@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.domain.models import Schedule
-from skill.schedules import day_window, occurrences, place
+from skill.schedules import build_rule, day_window, nominal_times, occurrences, place
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 zones = st.sampled_from(ZONES)
@@ -114,3 +114,23 @@ def test_an_old_schedule_keeps_its_every_n_days_rhythm_in_a_late_window(zone: st
     got = [o.nominal.date() for o in occurrences(schedule, tz, *window)]
     assert got == [day + timedelta(days=d) for d in range(span)
                    if (day + timedelta(days=d) - start).days % every == 0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=days, at=times, first_offset=st.integers(min_value=-400, max_value=400),
+       span=st.integers(min_value=0, max_value=60), every=st.integers(min_value=1, max_value=10),
+       weekdays=st.none() | st.sets(st.integers(min_value=0, max_value=6), min_size=1),
+       length=st.none() | st.integers(min_value=0, max_value=500))
+def test_the_fast_expansion_yields_exactly_what_the_rrule_does(
+        start: date, at: list[time], first_offset: int, span: int, every: int, weekdays: set[int] | None,
+        length: int | None) -> None:
+    # GIVEN any fixed-time schedule (every N days, or some weekdays; open or ending) and any window of days
+    schedule = Schedule(times=tuple(at), start=start, every_n_days=1 if weekdays else every,
+                        weekdays=tuple(weekdays) if weekdays else None,
+                        end=start + timedelta(days=length) if length is not None else None)
+    first = start + timedelta(days=first_offset)
+    last = first + timedelta(days=span)
+    # WHEN it is stepped day by day THEN the times are exactly the RFC 5545 rule's, in the same order
+    expected = build_rule(schedule, last).between(datetime.combine(first, time(0)),
+                                                  datetime.combine(last, time(23, 59)), inc=True)
+    assert list(nominal_times(schedule, first, last)) == expected

@@ -54,6 +54,7 @@ def state_from_item(recipient_id: str, item: dict[str, Any] | None) -> VoiceStat
         disclaimer_heard_at=codec.opt_parse_utc(item.get("disclaimer_heard_at")),
         permission_declined_at=codec.opt_parse_utc(item.get("permission_declined_at")),
         device_timezone=item.get("device_timezone") or None,
+        device_zone_checked_at=codec.opt_parse_utc(item.get("device_zone_checked_at")),
         followup_minutes=int(item.get("followup_minutes") or default.followup_minutes),
         reminders=reminders,
         name_medicines_in_reminders=item.get("name_medicines_in_reminders") is True,
@@ -174,8 +175,20 @@ class DynamoVoice(DynamoBase, VoiceStore):
     def set_permission_declined(self, recipient_id: str, at: datetime | None) -> None:
         self._set(recipient_id, "permission_declined_at", codec.opt_utc_text(at))
 
-    def set_device_timezone(self, recipient_id: str, device_timezone: str | None) -> None:
-        self._set(recipient_id, "device_timezone", device_timezone)
+    def set_device_timezone(self, recipient_id: str, device_timezone: str | None,
+                            checked_at: datetime | None = None) -> None:
+        if checked_at is None:
+            self._set(recipient_id, "device_timezone", device_timezone)
+            return
+        sets, values = ["#c = :c", "#t = :t"], {":c": to_value(codec.utc_text(checked_at)), ":t": to_value("voice")}
+        if device_timezone is not None:
+            sets.append("#z = :z")
+            values[":z"] = to_value(device_timezone)
+        self.client.update_item(
+            TableName=self.table.table_name, Key=to_item({"PK": rec_pk(recipient_id), "SK": VOICE_SK}),
+            UpdateExpression="SET " + ", ".join(sets) + ("" if device_timezone is not None else " REMOVE #z"),
+            ExpressionAttributeNames={"#c": "device_zone_checked_at", "#z": "device_timezone", "#t": "type"},
+            ExpressionAttributeValues=values)
 
     def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:
         self._set(recipient_id, "followup_minutes", validate_followup(minutes))

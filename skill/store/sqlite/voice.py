@@ -27,6 +27,7 @@ def state_to_dict(state: VoiceState) -> dict[str, Any]:
         "disclaimer_heard_at": codec.opt_utc_text(state.disclaimer_heard_at),
         "permission_declined_at": codec.opt_utc_text(state.permission_declined_at),
         "device_timezone": state.device_timezone,
+        "device_zone_checked_at": codec.opt_utc_text(state.device_zone_checked_at),
         "followup_minutes": state.followup_minutes,
         "name_medicines_in_reminders": state.name_medicines_in_reminders,
         "reminders": {k: {"token": t.token, "rule": t.rule} for k, t in state.reminders.items()},
@@ -41,6 +42,7 @@ def state_from_dict(recipient_id: str, data: dict[str, Any]) -> VoiceState:
         disclaimer_heard_at=codec.opt_parse_utc(data.get("disclaimer_heard_at")),
         permission_declined_at=codec.opt_parse_utc(data.get("permission_declined_at")),
         device_timezone=data.get("device_timezone") or None,
+        device_zone_checked_at=codec.opt_parse_utc(data.get("device_zone_checked_at")),
         followup_minutes=int(data.get("followup_minutes") or VoiceState(recipient_id).followup_minutes),
         reminders=reminders,
         name_medicines_in_reminders=data.get("name_medicines_in_reminders") is True,
@@ -132,8 +134,12 @@ class SqliteVoice(SqliteBase, VoiceStore):
     def set_permission_declined(self, recipient_id: str, at: datetime | None) -> None:
         self._update_state(recipient_id, {"permission_declined_at": codec.opt_utc_text(at)})
 
-    def set_device_timezone(self, recipient_id: str, device_timezone: str | None) -> None:
-        self._update_state(recipient_id, {"device_timezone": device_timezone})
+    def set_device_timezone(self, recipient_id: str, device_timezone: str | None,
+                            checked_at: datetime | None = None) -> None:
+        changes: dict[str, Any] = {"device_timezone": device_timezone}
+        if checked_at is not None:
+            changes["device_zone_checked_at"] = codec.utc_text(checked_at)
+        self._update_state(recipient_id, changes)
 
     def set_followup_minutes(self, recipient_id: str, minutes: int) -> None:
         self._update_state(recipient_id, {"followup_minutes": validate_followup(minutes)})

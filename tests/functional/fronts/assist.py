@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.assist import tokens
-from skill.assist.names import assist_intent
 from skill.assist.ha_config import REST_COMMAND
+from skill.assist.names import assist_intent
 from tests.functional.fronts.base import Heard, Turn
 from tests.functional.fronts.world import World
 from tests.functional.test_assist_support import HomeAssistant, home_assistant

@@ -1,5 +1,6 @@
-"""`dosekeeper serve`'s one WSGI site (web app with POST /assist, and the MCP endpoint), on a real loopback
-port in this process, so the fronts behind HTTP run on the scenario's injected clock (a separate
+"""`dosekeeper serve`'s one WSGI site (web app with POST /assist, and the MCP endpoint mounted beside it as
+serve mounts it), on a real loopback port in this process (werkzeug's server: it stops cleanly from another
+thread), so the fronts behind HTTP run on the scenario's injected clock (a separate
 `dosekeeper serve` process would read the real one)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from skill.mcp_server.mount import MCP_PREFIXES, mcp_endpoint
 from skill.mcp_server.wsgi import PathDispatch
@@ -23,15 +24,16 @@ def serving(world: World) -> Iterator[str]:
     """The site's base URL while the block runs."""
     app = create_app(world.store, WebConfig(secret_key="test", secure_cookies=False, clock=world.clock))
     dispatch = PathDispatch(app, MCP_PREFIXES)
-    server = create_server(dispatch, host="127.0.0.1", port=0, threads=4)
-    base_url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
     mcp = mcp_endpoint(world.store, world.clock, base_url)
     dispatch.mount(mcp.wsgi)
-    thread = threading.Thread(target=server.run, name="fronts-site", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="fronts-site", daemon=True)
     thread.start()
     try:
         yield base_url
     finally:
-        server.close()
+        server.shutdown()
+        server.server_close()
         thread.join(timeout=STOP_TIMEOUT)
         mcp.close()

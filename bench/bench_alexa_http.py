@@ -1,0 +1,165 @@
+"""POST /alexa: server CPU per request of `dosekeeper serve`'s app against a bare Flask + waitress app.
+
+Both servers run side by side in this one run, each in its own process on loopback (waitress, 4 threads),
+and get the same LaunchRequests one after another over one kept-alive connection. The figure is the server
+process's CPU time (user + system, from /proc) over `--requests` requests after a warm-up, so the client's
+own work and the machine's other load do not count. The bare app answers every request with a fixed Alexa
+response after parsing the body: the floor any Flask endpoint pays.
+
+DoseKeeper's side: a SQLite store with one linked person and two medications; the device's Settings API is a
+local fake (tests/support/alexa_apis.py), so the time-zone check costs what it would, once a day. Requests are
+unsigned (`--allow-unsigned`): signature checks cost the same with or without DoseKeeper around them.
+
+    .venv/bin/python bench/bench_alexa_http.py                  # 500 requests each
+    .venv/bin/python bench/bench_alexa_http.py --requests 200   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FIXED = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>Hello.</speak>"},
+                                         "shouldEndSession": False}}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def serve_bare(port: int) -> None:
+    from flask import Flask, Response, request
+    from waitress import serve
+
+    app = Flask("bare")
+    body = json.dumps(FIXED)
+
+    @app.post("/alexa")
+    def alexa() -> Response:
+        json.loads(request.get_data())
+        return Response(body, mimetype="application/json")
+
+    serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
+
+
+def serve_dosekeeper(port: int, db: str) -> None:
+    from waitress import serve
+
+    from skill.cli.serve import build_app
+    from skill.store.sqlite import SqliteStore
+
+    store = SqliteStore(Path(db))
+    store.init()
+    serve(build_app(store, host="127.0.0.1", skill_id=None, allow_unsigned=True), host="127.0.0.1", port=port,
+          threads=4, _quiet=True)
+
+
+def seed(db: str, api_url: str) -> dict[str, Any]:
+    """One linked person with two medications; returns a LaunchRequest envelope from their speaker."""
+    from skill.domain.voice import AlexaLink
+    from skill.store.sqlite import SqliteStore
+    from tests.factories import medication, recipient
+    from tests.support.envelopes import Speaker, envelope
+
+    store = SqliteStore(Path(db))
+    store.init()
+    now = datetime.now(UTC)
+    person = recipient(display_name="Edith", timezone="Europe/London")
+    store.put_recipient(person)
+    for name, at in (("Metformin", ("08:00", "20:00")), ("Ramipril", ("09:00",))):
+        store.put_medication(medication(person.id, name, at=at, start=now.date()))
+    speaker = Speaker(api_endpoint=api_url)
+    store.put_alexa_link(AlexaLink(speaker.user_id, person.id, now))
+    store.mark_disclaimer_heard(person.id, now)
+    store.close()
+    return envelope(speaker, {"type": "LaunchRequest"}, now=now)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def measure(command: list[str], port: int, body: bytes, warmup: int, requests: int) -> float:
+    """Server CPU seconds per request over `requests` requests, after `warmup` of them."""
+    proc = subprocess.Popen([sys.executable, __file__, *command, "--port", str(port)], cwd=ROOT)
+    try:
+        wait_for(port)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def post() -> None:
+            conn.request("POST", "/alexa", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 200 or b"outputSpeech" not in data:
+                raise RuntimeError(f"unexpected answer {response.status}: {data[:200]!r}")
+
+        for _ in range(warmup):
+            post()
+        before = cpu_seconds(proc.pid)
+        for _ in range(requests):
+            post()
+        return (cpu_seconds(proc.pid) - before) / requests
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--serve", choices=("bare", "dosekeeper"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "bare":
+        serve_bare(args.port)
+        return
+    if args.serve == "dosekeeper":
+        serve_dosekeeper(args.port, args.db)
+        return
+
+    from tests.support.alexa_apis import fake_alexa_apis
+
+    with tempfile.TemporaryDirectory() as tmp, fake_alexa_apis() as apis:
+        db = str(Path(tmp) / "dk.db")
+        body = json.dumps(seed(db, apis.url)).encode()
+        bare = measure(["--serve", "bare"], free_port(), body, args.warmup, args.requests)
+        ours = measure(["--serve", "dosekeeper", "--db", db], free_port(), body, args.warmup, args.requests)
+        asked = len(apis.calls("GET", "/v2/devices"))
+    print(f"POST /alexa LaunchRequest, {args.requests} requests each, server CPU per request:"
+          f" bare Flask+waitress {bare * 1000:.2f} ms, dosekeeper serve {ours * 1000:.2f} ms"
+          f" = {ours / bare:.2f}x the bare app (goal <= 3x); Settings API asked {asked} time(s)")
+
+
+if __name__ == "__main__":
+    main()
