@@ -153,11 +153,13 @@ def _sweep_dose(store: Store, people: _People, report: SweepReport, dose: Dose) 
     return False
 
 
-def update_rollups(store: Store, people: _People, report: SweepReport) -> None:
+def update_rollups(store: Store, people: _People, report: SweepReport, ranks: bool = True) -> None:
     """The coordinator figures: one rollup write per person with doses marked missed in this sweep, unless
-    the store counted each miss in its own write; then the rank entries those writes left stale."""
+    the store counted each miss in its own write; then the rank entries those writes left stale (`ranks`:
+    a table-wide queue, so a fanned-out round refreshes it in one worker, not in every one)."""
     try:
-        store.refresh_ranks(report.now)
+        if ranks:
+            store.refresh_ranks(report.now)
     except Exception as exc:
         report.errors += 1
         log.error("sweep: refreshing ranks failed: %s", type(exc).__name__)
@@ -255,8 +257,8 @@ def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | Non
     `clock` is the real time, which the stored checkpoint never passes, whatever `now` says.
     `shards` makes this a worker of the fanned-out sweep (skill/sweep_fanout.py): it reads only those shards
     of the due index, each from its own checkpoint; None sweeps the whole index (the self-hosted sweeper).
-    `plan`, `settle` and `deliver` off leave that once-a-round work to another worker (every worker would
-    read the same due alerts and race to claim them: more requests, no more alerts sent).
+    `plan`, `settle` (watches and ranks) and `deliver` off leave that once-a-round work to one worker: each
+    reads a table-wide queue, so every worker would race on the same items (more requests, no more done).
     """
     real_now = clock()
     now = now or real_now
@@ -273,7 +275,7 @@ def run_sweep(store: Store, channels: Mapping[str, Channel], now: datetime | Non
         store.advance_sweep_checkpoint(report.checkpoint)
     else:
         advance_shards = mark_missed_in_shards(store, people, report, shards, real_now)
-        update_rollups(store, people, report)
+        update_rollups(store, people, report, ranks=settle)
         advance_shards()
     if settle:
         settle_watches(store, people, report)

@@ -31,6 +31,7 @@ from skill.notify.channel import Channel, DeliveryError
 from skill.notify.factory import ChannelSettings, build_channels
 from skill.notify.policy import SENDING_LEASE
 from skill.store.base import Store
+from skill.sweep_fanout import ShardedDueIndex
 from skill.usecases import test_alerts
 
 SWEEP_INTERVAL = timedelta(minutes=5)  # template.yaml's rate(5 minutes) and `dosekeeper serve`'s sweeper
@@ -104,6 +105,15 @@ def deliver_by_sweep(store: Store, item: OutboxItem, wait_seconds: float,
         pause(min(POLL_SECONDS, left))
 
 
+def swept_until(store: Store) -> datetime | None:
+    """The sweep's checkpoint; with the fan-out (a sharded due index), the oldest shard's: one shard whose
+    worker stopped is enough to leave missed doses unalerted."""
+    if not isinstance(store, ShardedDueIndex) or store.due_shards <= 1:
+        return store.sweep_checkpoint()
+    found = [store.shard_checkpoint(shard) for shard in range(store.due_shards)]
+    return None if any(c is None for c in found) else min(c for c in found if c is not None)
+
+
 def sweep_check(store: Store, now: datetime, within: timedelta = SWEEP_WITHIN) -> Check:
     """The sweep has run recently, judged from its checkpoint.
 
@@ -111,7 +121,7 @@ def sweep_check(store: Store, now: datetime, within: timedelta = SWEEP_WITHIN) -
     grace window, or the sweep's own time. So an old checkpoint means no recent sweep, unless a pending
     dose due at that very time is still in (or only just out of) its grace window and holds it back.
     """
-    checkpoint = store.sweep_checkpoint()
+    checkpoint = swept_until(store)
     if checkpoint is None:
         return Check("sweep", False, "no sweep has run yet")
     age = now - checkpoint

@@ -18,6 +18,7 @@ from skill.cli.main import cli
 from skill.domain.alerts import AlertKind, DeliveryState
 from skill.domain.models import Contact, Recipient, new_id
 from skill.notify.factory import ChannelSettings, build_channels
+from skill.store.dynamodb import DynamoStore
 from skill.store.sqlite import SqliteStore
 from skill.sweep import run_sweep
 from tests.factories import medication, recipient
@@ -213,3 +214,16 @@ def test_a_checkpoint_ahead_of_the_clock_fails(db: SqliteStore) -> None:
     # THEN it fails: doses due before that checkpoint would never be looked at
     assert not check.ok
     assert "ahead of the clock" in check.detail
+
+
+def test_with_the_fan_out_every_shard_must_have_swept(moto_store: DynamoStore) -> None:
+    # GIVEN a table whose due index is sharded four ways, and workers that swept three shards just now
+    now = datetime.now(UTC).replace(microsecond=0)
+    moto_store.due_shards = 4
+    for shard in (0, 1, 3):
+        moto_store.advance_shard_checkpoint(shard, now)
+    # THEN the check fails: shard 2's people would never be alerted
+    assert not sweep_check(moto_store, now).ok
+    # AND passes once its worker has swept too
+    moto_store.advance_shard_checkpoint(2, now)
+    assert sweep_check(moto_store, now).ok
