@@ -21,8 +21,8 @@ SIZES: dict[str, ViewportSize] = {  # 1280x800 at 200% zoom is a 640x400 CSS vie
     "zoom200": {"width": 640, "height": 400}}
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running while open,
+def browser() -> Iterator[Browser]:  # and a later test in the same worker may call asyncio.run()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

@@ -56,6 +56,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     sam = recipient(display_name="Sam", organisation="south")
     for r in (edith, bert, sam):
         store.put_recipient(r)
+        store.apply_rollup_changes(r, [], NOW)  # as adding a person does: the coordinator's page lists them
     metformin = medication(edith.id, "Metformin", at=("11:30", "20:00"), start=date(2026, 11, 1))
     store.put_medication(metformin)
     plan_medication(store, edith, metformin, datetime(2026, 11, 25, tzinfo=UTC))
