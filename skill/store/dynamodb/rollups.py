@@ -130,16 +130,19 @@ class DynamoRollups(DynamoBase, RollupStore):
         for attempt in range(1_000):
             old = self.client.get_item(TableName=self.table.table_name, ConsistentRead=True,
                                        Key=self._key(recipient.id, DAYS)).get("Item")
-            version = int(old["v"]["N"]) if old else None
+            # the item may hold only the contact flag (written by put_contact before any rollup): keep it
+            version = int(old["v"]["N"]) if old and "v" in old else None
+            kept_flags = {k: v for k, v in (old or {}).items() if k in ("has_contacts", "contacts_v")}
             item = {"PK": rollup_pk(recipient.id), "SK": DAYS, "type": "rollup_days", "v": (version or 0) + 1,
                     "last": activity.isoformat() if activity else None, "tz": recipient.timezone,
                     "org": recipient.organisation, "name": recipient.display_name.casefold(),
                     **{day_attribute(d): pack(c) for d, c in kept.items()}}
             condition: dict[str, Any] = (
-                {"ConditionExpression": "attribute_not_exists(PK)"} if version is None else
+                {"ConditionExpression": "attribute_not_exists(v)"} if version is None else
                 {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": to_value(version)}})
             try:
-                self.client.put_item(TableName=self.table.table_name, Item=to_item(item), **condition)
+                self.client.put_item(TableName=self.table.table_name, Item={**to_item(item), **kept_flags},
+                                     **condition)
             except ClientError as exc:
                 if not self.is_conditional_failure(exc):
                     raise
