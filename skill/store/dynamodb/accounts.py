@@ -170,17 +170,8 @@ class DynamoAccounts(DynamoBase, AccountStore):
         return codec.invitation_from_dict(from_item(item)) if item else None
 
     def claim_invitation(self, token_hash: str, now: datetime) -> Invitation | None:
-        try:
-            response = self.client.update_item(
-                TableName=self.table.table_name, Key=to_item({"PK": f"INVITE#{token_hash}", "SK": "INVITE"}),
-                UpdateExpression="SET used_at = :now",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires > :now",
-                ExpressionAttributeValues={":now": to_value(utc_text(now))}, ReturnValues="ALL_NEW")
-        except ClientError as exc:
-            if self.is_conditional_failure(exc):
-                return None
-            raise
-        return codec.invitation_from_dict(from_item(response["Attributes"]))
+        item = self.claim_once(to_item({"PK": f"INVITE#{token_hash}", "SK": "INVITE"}), now)
+        return codec.invitation_from_dict(item) if item else None
 
     # -- password resets ---------------------------------------------------------------------------
     def put_password_reset(self, reset: PasswordReset) -> None:
@@ -196,16 +187,8 @@ class DynamoAccounts(DynamoBase, AccountStore):
         return codec.reset_from_dict(from_item(item)) if item else None
 
     def claim_password_reset(self, token_hash: str, now: datetime) -> PasswordReset | None:
-        try:
-            response = self.client.update_item(
-                TableName=self.table.table_name, Key=_reset_key(token_hash), UpdateExpression="SET used_at = :now",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires > :now",
-                ExpressionAttributeValues={":now": to_value(utc_text(now))}, ReturnValues="ALL_NEW")
-        except ClientError as exc:
-            if self.is_conditional_failure(exc):
-                return None
-            raise
-        return codec.reset_from_dict(from_item(response["Attributes"]))
+        item = self.claim_once(_reset_key(token_hash), now)
+        return codec.reset_from_dict(item) if item else None
 
     # -- audit log ----------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:

@@ -49,6 +49,20 @@ class DynamoBase:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         return bool(code == "ConditionalCheckFailedException")
 
+    def claim_once(self, key: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        """Use a single-use secret's item (an invitation, a reset link, an OAuth code): one conditional write
+        that only the first claim within its lifetime wins. Returns the item as stored, or None."""
+        try:
+            response = self.client.update_item(
+                TableName=self.table.table_name, Key=key, UpdateExpression="SET used_at = :now",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires > :now",
+                ExpressionAttributeValues={":now": to_value(codec.utc_text(now))}, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if self.is_conditional_failure(exc):
+                return None
+            raise
+        return from_item(response["Attributes"])
+
     def transact(self, items: list[dict[str, Any]]) -> list[Cancelled] | None:
         """One TransactWriteItems: None when it applied, else one `Cancelled` per item, in order.
 

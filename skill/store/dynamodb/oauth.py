@@ -50,17 +50,8 @@ class DynamoOAuth(DynamoBase, OAuthStore):
             ConditionExpression="attribute_not_exists(PK)")
 
     def claim_oauth_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
-        try:
-            response = self.client.update_item(
-                TableName=self.table.table_name, Key=to_item({"PK": f"OAUTHCODE#{code_hash}", "SK": "CODE"}),
-                UpdateExpression="SET used_at = :now",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at) AND expires > :now",
-                ExpressionAttributeValues={":now": to_value(utc_text(now))}, ReturnValues="ALL_NEW")
-        except ClientError as exc:
-            if self.is_conditional_failure(exc):
-                return None
-            raise
-        return codec.code_from_dict(from_item(response["Attributes"]))
+        item = self.claim_once(to_item({"PK": f"OAUTHCODE#{code_hash}", "SK": "CODE"}), now)
+        return codec.code_from_dict(item) if item else None
 
     def _put_pointer(self, token_hash: str, use: TokenUse, grant_id: str, until: datetime) -> None:
         self.client.put_item(TableName=self.table.table_name, Item=to_item({
