@@ -1,7 +1,7 @@
 """POST /alexa: server CPU per request of `dosekeeper serve`'s app against a bare Flask + waitress app.
 
 Both servers run side by side in this one run, each in its own process on loopback (waitress, 4 threads),
-and get the same LaunchRequests one after another over one kept-alive connection. The figure is the server
+and get the same LaunchRequests over one kept-alive connection each, in alternating rounds. The figure is the server
 process's CPU time (user + system, from /proc) over `--requests` requests after a warm-up, so the client's
 own work and the machine's other load do not count. The bare app answers every request with a fixed Alexa
 response after parsing the body: the floor any Flask endpoint pays.
@@ -100,29 +100,41 @@ def wait_for(port: int) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def measure(command: list[str], port: int, body: bytes, warmup: int, requests: int) -> float:
-    """Server CPU seconds per request over `requests` requests, after `warmup` of them."""
-    proc = subprocess.Popen([sys.executable, __file__, *command, "--port", str(port)], cwd=ROOT)
-    try:
-        wait_for(port)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+class Server:
+    """One server process on loopback and a kept-alive connection to it."""
 
-        def post() -> None:
-            conn.request("POST", "/alexa", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
+    def __init__(self, command: list[str], port: int, body: bytes) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, *command, "--port", str(port)], cwd=ROOT)
+        wait_for(port)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.body = body
+
+    def post(self, count: int) -> float:
+        """Server CPU seconds spent answering `count` requests."""
+        before = cpu_seconds(self.proc.pid)
+        for _ in range(count):
+            self.conn.request("POST", "/alexa", self.body, {"Content-Type": "application/json"})
+            response = self.conn.getresponse()
             data = response.read()
             if response.status != 200 or b"outputSpeech" not in data:
                 raise RuntimeError(f"unexpected answer {response.status}: {data[:200]!r}")
+        return cpu_seconds(self.proc.pid) - before
 
-        for _ in range(warmup):
-            post()
-        before = cpu_seconds(proc.pid)
-        for _ in range(requests):
-            post()
-        return (cpu_seconds(proc.pid) - before) / requests
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def measure(bare: Server, ours: Server, warmup: int, requests: int, rounds: int = 5) -> tuple[float, float]:
+    """CPU per request of each, in alternating rounds, so a burst of load on the machine falls on both."""
+    bare.post(warmup)
+    ours.post(warmup)
+    per_round = max(1, requests // rounds)
+    spent = [0.0, 0.0]
+    for _ in range(rounds):
+        spent[0] += bare.post(per_round)
+        spent[1] += ours.post(per_round)
+    return spent[0] / (per_round * rounds), spent[1] / (per_round * rounds)
 
 
 def free_port() -> int:
@@ -153,8 +165,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, fake_alexa_apis() as apis:
         db = str(Path(tmp) / "dk.db")
         body = json.dumps(seed(db, apis.url)).encode()
-        bare = measure(["--serve", "bare"], free_port(), body, args.warmup, args.requests)
-        ours = measure(["--serve", "dosekeeper", "--db", db], free_port(), body, args.warmup, args.requests)
+        servers = [Server(["--serve", "bare"], free_port(), body),
+                   Server(["--serve", "dosekeeper", "--db", db], free_port(), body)]
+        try:
+            bare, ours = measure(servers[0], servers[1], args.warmup, args.requests)
+        finally:
+            for server in servers:
+                server.stop()
         asked = len(apis.calls("GET", "/v2/devices"))
     print(f"POST /alexa LaunchRequest, {args.requests} requests each, server CPU per request:"
           f" bare Flask+waitress {bare * 1000:.2f} ms, dosekeeper serve {ours * 1000:.2f} ms"

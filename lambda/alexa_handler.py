@@ -11,7 +11,6 @@ that cannot answer in that time costs a kind "try again in a minute", never a ti
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -40,10 +39,12 @@ def built_skill() -> CustomSkill:
 @logger.inject_lambda_context(log_event=False, clear_state=True)  # the envelope holds what people say
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """What ask-sdk-core's ``SkillBuilder.lambda_handler()`` does, with the skill reused across turns."""
-    from ask_sdk_model.request_envelope import RequestEnvelope
+    from skill.alexa.envelopes import RequestSerializer
 
     custom_skill = built_skill()
-    envelope = custom_skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    envelope = RequestSerializer().envelope_from_dict(event)  # the event is already a dict: no JSON round trip
+    if envelope is None:
+        raise ValueError("not an Alexa request envelope")
     request = envelope.request
     logger.info("alexa request", extra={"request_type": getattr(request, "object_type", None)})
     response = custom_skill.invoke(request_envelope=envelope, context=context)

@@ -38,7 +38,7 @@ HISTORY_DAYS = 90
 OPEN_WINDOW = timedelta(hours=3)  # doses due this recently are left open, to be logged from the page
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DemoAccounts:
     carer_email: str
     other_carer_email: str
@@ -50,7 +50,7 @@ class DemoAccounts:
     other_recipient_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Person:
     name: str
     timezone: str

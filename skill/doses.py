@@ -124,7 +124,7 @@ class PickKind(StrEnum):
     NO_SUCH_TIME = "no_such_time"  # "my lunchtime pills" and none are at lunchtime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pick:
     """Which doses a report means, and what to say or ask about the rest."""
 
@@ -260,7 +260,7 @@ def day_bounds(recipient: Recipient, at: datetime) -> tuple[datetime, datetime]:
     return day_window(at.astimezone(recipient.tz).date(), recipient.tz)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MedicineStatus:
     """ "Did I take my X?": the latest dose that fell due, what else is still open, and what comes next."""
 

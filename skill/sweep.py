@@ -54,7 +54,7 @@ WATCH_FOR = timedelta(hours=24)  # how long a missed dose is watched for a late 
 LOOK_BACK = timedelta(hours=1)  # re-read at least this far back, whatever the checkpoint says
 
 
-@dataclass(slots=True)
+@dataclass
 class SweepReport:
     now: datetime
     window_start: datetime

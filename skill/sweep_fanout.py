@@ -39,7 +39,7 @@ class ShardedDueIndex(Protocol):
     def advance_shard_checkpoint(self, shard: int, to: datetime) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ShardTask:
     """One worker's job for one round: sweep `shard` of `shards` as of `at`."""
 

@@ -38,7 +38,7 @@ def subject_key(kind: str, *parts: str) -> str:
     return f"{kind}:{digest}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SignInThrottle:
     store: RateLimitStore
     free_failures: int = 5  # the fifth failure in a row from one client starts the first lock

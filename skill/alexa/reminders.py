@@ -116,7 +116,7 @@ def key_slot(key: str) -> tuple[str, bool] | None:
     return (slot, followup) if len(slot) == 4 and slot.isdigit() else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WantedReminder:
     key: str
     at: time  # local time it rings

@@ -30,14 +30,14 @@ class BadTurn(ValueError):
     """The request is not a turn DoseKeeper can answer; the message says why (no health data in it)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Said:
     intent: str  # the grammar's intent ("LogDoseIntent")
     slots: dict[str, SlotValue]
     conversation_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reply:
     speech: str
     end: bool

@@ -43,7 +43,7 @@ TEST_TEXT = ("This is a test alert from DoseKeeper's deploy check. Nothing needs
              "alerts about missed doses will reach you here.")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Check:
     name: str
     ok: bool

@@ -31,7 +31,7 @@ def is_loopback(host: str) -> bool:
 
 def build_app(store: Any, *, host: str, skill_id: str | None, allow_unsigned: bool) -> Any:
     """The Flask app: pages and API (skill.web), plus POST /alexa, verified unless explicitly allowed."""
-    from skill.alexa.http import alexa_blueprint
+    from skill.alexa.http import alexa_app, with_alexa
     from skill.alexa.skill_builder import build_skill
     from skill.alexa.verification import standard_verifiers
     from skill.notify.factory import ChannelSettings, build_channels
@@ -42,8 +42,7 @@ def build_app(store: Any, *, host: str, skill_id: str | None, allow_unsigned: bo
                                       public_url=settings.env(settings.PUBLIC_URL)),
                      email=build_channels(ChannelSettings.from_env()).get("email"))  # password-reset mails
     verifiers = [] if allow_unsigned else standard_verifiers(skill_id or "")
-    app.register_blueprint(alexa_blueprint(build_skill(store, skill_id=skill_id), verifiers))
-    return app
+    return with_alexa(app, alexa_app(build_skill(store, skill_id=skill_id), verifiers))
 
 
 @click.command("serve")

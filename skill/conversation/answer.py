@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from skill.conversation.questions import Question
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Answer:
     text: str
     reprompt: str | None = None  # set: the microphone stays open, and this is said if nothing is heard

@@ -44,7 +44,8 @@ SAFETY_INTENTS = {
     "DroppedDoseIntent": EventKind.DROPPED_DOSE,
     "FeelingUnwellIntent": EventKind.FEELING_UNWELL,
 }
-NEXT_DOSE_HORIZON = timedelta(days=8)
+NEAR_HORIZON = timedelta(days=1)  # what is due, and the next dose of almost every schedule
+FAR_HORIZON = timedelta(days=8)  # the next dose of a weekly or every-few-days medicine
 
 
 def ask(talk: Talk, text: str, question: Question | None = None, reprompt_key: str = "what_next",
@@ -61,9 +62,10 @@ def done(text: str) -> Answer:
 
 
 # -- what is due, what comes next -----------------------------------------------------------------------------
-def scheduled_today_and_next(talk: Talk) -> list[Dose]:
+def scheduled_today_and_next(talk: Talk, horizon: timedelta = NEAR_HORIZON) -> list[Dose]:
+    """Expanding schedules is most of a turn's CPU, so a week ahead is expanded only when a day finds nothing."""
     start = talk.now - timedelta(hours=16)
-    end = talk.now + NEXT_DOSE_HORIZON
+    end = talk.now + horizon
     as_needed = {m.id for m in talk.view.medications if m.schedule.as_needed}
     return [d for d in talk.doses(start, end) if d.medication_id not in as_needed]
 
@@ -71,6 +73,9 @@ def scheduled_today_and_next(talk: Talk) -> list[Dose]:
 def next_sentence(talk: Talk, medication_id: str | None = None) -> str:
     doses = scheduled_today_and_next(talk)
     first = next_open_dose(doses, talk.now, medication_id)
+    if first is None:
+        doses = scheduled_today_and_next(talk, FAR_HORIZON)
+        first = next_open_dose(doses, talk.now, medication_id)
     if first is None:
         return talk.say("next.none")
     group = [d for d in doses if d.scheduled_utc == first.scheduled_utc and not d.is_logged

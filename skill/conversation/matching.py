@@ -31,7 +31,7 @@ FILLER_WORDS = frozenset({
 })
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Match:
     """`sure` is the medicine to act on; otherwise `candidates` to ask "did you mean" about (best first),
     or `choices` when the name fits several medicines equally (the person is asked which one)."""

@@ -23,7 +23,7 @@ class Ask(StrEnum):
     LOG_TIME = "log_time"  # "Which ones did you take?" after a time of day that holds no doses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Question:
     kind: Ask
     ids: tuple[str, ...] = ()

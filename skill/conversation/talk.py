@@ -6,7 +6,7 @@ Built by each front from its own request; everything about the person comes from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from skill.conversation.catalog import Catalog
@@ -29,6 +29,7 @@ class Talk:
     covered_from: datetime  # the view holds stored doses from here on
     pending: Question | None = None
     source: LogSource = LogSource.VOICE
+    _merged: dict[tuple[datetime, datetime], list[Dose]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.say = Catalog(self.locale)
@@ -53,7 +54,12 @@ class Talk:
         return when(at, self.local_now, self.locale)
 
     def doses(self, start: datetime, end: datetime) -> list[Dose]:
-        return merge_doses(self.recipient, self.view.medications, self.view.doses, start, end)
+        """Kept for the turn: a greeting asks for the same window twice, and expanding schedules is most of
+        a turn's CPU. `remember` forgets them, since it is the only way the view changes mid-turn."""
+        if (start, end) not in self._merged:
+            self._merged[(start, end)] = merge_doses(self.recipient, self.view.medications, self.view.doses,
+                                                     start, end)
+        return list(self._merged[(start, end)])
 
     def today(self) -> list[Dose]:
         start, end = day_window(self.local_now.date(), self.recipient.tz)
@@ -67,3 +73,4 @@ class Talk:
         changed = {d.id: d for d in doses}
         kept = [d for d in self.view.doses if d.id not in changed]
         self.view = replace(self.view, doses=tuple(sorted([*kept, *changed.values()], key=lambda d: d.scheduled_utc)))
+        self._merged.clear()

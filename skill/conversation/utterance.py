@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SlotValue:
     heard: str | None = None  # the words as heard ("my heart pill")
     ids: tuple[str, ...] = ()  # ids the assistant resolved from the model's own lists ("CATEGORY_HEART")
@@ -13,7 +13,7 @@ class SlotValue:
     names: tuple[str, ...] = ()  # the resolved values' names, in order
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Utterance:
     intent: str
     slots: dict[str, SlotValue] = field(default_factory=dict)

@@ -36,7 +36,7 @@ def parse_role(value: str) -> Role:
         raise ValidationError("role must be carer, coordinator or admin") from exc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class User:
     """Someone who signs in to the web app or calls the API."""
 
@@ -70,7 +70,7 @@ class TokenScope(StrEnum):
     READ_WRITE = "read_write"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AccessToken:
     """A personal access token for the API; only the hash of its secret is ever stored.
 
@@ -99,7 +99,7 @@ class AccessToken:
         return self.scope is TokenScope.READ_WRITE
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Invitation:
     """A single-use link a carer sends to another carer, granting the same recipients."""
 
@@ -114,7 +114,7 @@ class Invitation:
         return self.used_at is None and now < self.expires_at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PasswordReset:
     """A single-use, short-lived link to set a new password; only the hash of its secret is stored, so a
     leaked database does not hand out working links."""
@@ -129,7 +129,7 @@ class PasswordReset:
         return self.used_at is None and now < self.expires_at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AuditEntry:
     """One change to a recipient's schedules, medications or contacts: who, when, before and after."""
 

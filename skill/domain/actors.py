@@ -20,7 +20,7 @@ class ActorKind(StrEnum):
     SYSTEM = "system"  # the sweep and other scheduled work
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Actor:
     kind: ActorKind
     source: LogSource

@@ -38,7 +38,7 @@ class DeliveryState(StrEnum):
         return self in (DeliveryState.PENDING, DeliveryState.SENDING)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Message:
     """Everything a channel needs, already worded; the channel only carries it."""
 
@@ -50,7 +50,7 @@ class Message:
     data: Mapping[str, object] = field(default_factory=dict)  # structured form for webhooks
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Attempt:
     """One try at delivery; `detail` is a short reason (an error class or status), never personal data."""
 
@@ -64,7 +64,7 @@ def outbox_key(subject_id: str, kind: AlertKind, contact_id: str) -> str:
     return f"{subject_id}#{kind.value}#{contact_id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OutboxItem:
     """One alert for one contact, from the moment it is recorded to its last delivery attempt."""
 

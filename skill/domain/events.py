@@ -42,7 +42,7 @@ EVENT_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CareEvent:
     id: str
     recipient_id: str
@@ -67,7 +67,7 @@ class CareEvent:
         return EVENT_LABELS[self.kind]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HeardName:
     """A medicine name Alexa heard that matched none of the person's medicines: the carer may add it as a
     nickname. Only the heard text is kept, never audio."""

@@ -104,7 +104,7 @@ def clean_name(value: str, what: str = "name") -> str:
     return cleaned
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SpeechPreferences:
     """How Alexa should speak to this person; 'slow' is remembered when they ask 'slower please'."""
 
@@ -118,7 +118,7 @@ class SpeechPreferences:
             raise ValidationError("pauses must be normal or long")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Recipient:
     """The person who takes the medicines."""
 
@@ -153,7 +153,7 @@ class Recipient:
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Schedule:
     """When a medication is due, in the recipient's local wall-clock time.
 
@@ -247,7 +247,7 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
     return tuple(days)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Medication:
     """A medicine a recipient takes, with its schedule and (optionally) a pill count for refills."""
 
@@ -325,7 +325,7 @@ def dose_id(medication_id: str, nominal_local: datetime) -> str:
 CHANNELS = ("email", "sms", "webhook")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contact:
     """A carer who is told when a dose is missed, taken late, or a refill is due."""
 
@@ -354,7 +354,7 @@ class Contact:
             raise ValidationError("escalate-after must be between 1 minute and 24 hours")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LinkCode:
     """Six spoken digits that tie an Alexa user to a recipient; single use and short-lived."""
 

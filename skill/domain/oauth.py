@@ -26,7 +26,7 @@ class TokenUse(StrEnum):
     REFRESH = "refresh"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OAuthClient:
     """An application that may ask for consent: registered by an operator (Alexa) or dynamically (MCP)."""
 
@@ -47,7 +47,7 @@ class OAuthClient:
         return self.secret_hash is None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AuthorizationCode:
     code_hash: str
     client_id: str
@@ -70,7 +70,7 @@ class AuthorizationCode:
         return self.used_at is None and now < self.expires_at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OAuthGrant:
     id: str
     client_id: str

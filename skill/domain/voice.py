@@ -17,7 +17,7 @@ LINK_LOCKOUT = timedelta(hours=1)  # ... linking is locked for this long
 DEFAULT_FOLLOWUP_MINUTES = 30
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AlexaLink:
     """Ties an Alexa account (userId) or a voice profile (personId) to one recipient."""
 
@@ -26,7 +26,7 @@ class AlexaLink:
     linked_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LinkAttempts:
     """Wrong link codes counted in the current window; `locked_until` is set once the limit is reached."""
 
@@ -37,7 +37,7 @@ class LinkAttempts:
         return self.locked_until is not None and now < self.locked_until
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReminderToken:
     """An Alexa reminder we created, and the recurrence rule it was made with (to notice schedule changes)."""
 
@@ -45,7 +45,7 @@ class ReminderToken:
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VoiceState:
     """Per-person facts only the voice skill needs."""
 
@@ -60,7 +60,7 @@ class VoiceState:
     name_medicines_in_reminders: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AttemptRecord:
     """What is stored for link attempts; `effective` turns it into what counts now."""
 

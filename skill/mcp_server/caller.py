@@ -22,7 +22,7 @@ class Unlinked(Forbidden):
     """The token is valid but the account behind it can no longer act (removed, or unlinked from the person)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Caller:
     access: BearerAccess
     actor: Actor

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 DEFAULT_SENDER = "DoseKeeper <dosekeeper@localhost>"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChannelSettings:
     smtp_url: str | None = None
     smtp_from: str | None = None

@@ -35,7 +35,7 @@ log = get_logger(__name__)
 UNKNOWN_OUTCOME = "outcome unknown: "  # the start of an attempt's detail when the send may have gone
 
 
-@dataclass(slots=True)
+@dataclass
 class DeliveryReport:
     sent: int = 0
     retrying: int = 0

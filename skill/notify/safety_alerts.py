@@ -16,7 +16,7 @@ from skill.domain.models import Contact, Recipient
 from skill.notify.texts import clock
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _SafetyWords:
     subject: str
     what: dict[EventKind, str]

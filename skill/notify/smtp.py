@@ -30,7 +30,7 @@ STARTTLS_MODES = ("auto", "require", "off")
 DATA_TIMEOUT_SECONDS = 60.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SmtpSettings:
     host: str
     port: int = 25

@@ -13,13 +13,13 @@ from datetime import datetime
 from skill.domain.alerts import AlertKind
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Wording:
     subject: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Texts:
     am: str
     pm: str

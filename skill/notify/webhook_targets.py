@@ -37,7 +37,7 @@ class TargetRefused(Exception):
     """The webhook's host is not a public address and not allowed: sending to it would be a mistake."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AllowList:
     """The operator's private hosts that webhooks may reach anyway."""
 
@@ -120,7 +120,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Target:
     """A checked webhook: where to connect (the pinned address) and what to say to it (host, path)."""
 

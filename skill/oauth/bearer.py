@@ -21,7 +21,7 @@ ACCESS_PREFIX = "dko_"  # a marker that makes leaked OAuth tokens easy to scan f
 REFRESH_PREFIX = "dkr_"  # the same, for refresh tokens
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BearerAccess:
     kind: GrantKind
     user_id: str

@@ -31,7 +31,7 @@ ACCESS_LIFETIME = timedelta(hours=1)
 REFRESH_LIFETIME = timedelta(days=90)  # renewed by every refresh: a speaker in daily use stays linked
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ConsentChoices:
     """What the consent page may offer this account."""
 

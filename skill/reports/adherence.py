@@ -148,14 +148,14 @@ def last_activity(doses: Iterable[Dose]) -> datetime | None:
     return max(logged) if logged else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MedicationSummary:
     medication_id: str
     medication_name: str
     counts: Counts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RecipientSummary:
     recipient_id: str
     days: int
@@ -196,7 +196,7 @@ def recipient_summary(store: CoreStore, recipient: Recipient, now: datetime, day
     return summarise(recipient, meds, doses, now, days)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CohortRow:
     """One line of the coordinator's table."""
 

@@ -20,7 +20,7 @@ from skill.domain.models import Schedule, dose_id
 from skill.schedules import occurrences
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedTime:
     stamp: str  # "@YYYYMMDDTHHMM": a medication's id followed by this is its dose id (models.dose_id)
     utc: datetime

@@ -27,7 +27,7 @@ _OUTCOME_STATUS = {Outcome.ON_TIME: "taken", Outcome.LATE: "late", Outcome.MISSE
                    Outcome.SKIPPED: "skipped", Outcome.NOT_DUE: "pending", Outcome.NOT_RECORDED: "not_recorded"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Style:
     label: str
     fill: str
@@ -45,7 +45,7 @@ STYLES: dict[str, Style] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HeatmapData:
     recipient_id: str
     days: tuple[date, ...]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from skill.store.rollups import SweepPerson
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WatchedDose:
     """A dose that was marked missed, as stored now: when its status changes, its carers get an all clear."""
 

@@ -14,7 +14,7 @@ from skill.domain.models import Dose
 from skill.store.core import AS_NEEDED_LOOKBACK
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TakesSummary:
     """What the recent takes say about a new one: a duplicate of it, or the numbers to report."""
 

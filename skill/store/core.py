@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RecipientView:
     """Everything a voice turn needs about one person, fetched in one read."""
 
@@ -26,7 +26,7 @@ class RecipientView:
         return next((m for m in self.medications if m.id == medication_id), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LogOutcome:
     """What a dose log did: `applied` is False when the dose was already logged (never logged twice)."""
 
@@ -37,7 +37,7 @@ class LogOutcome:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AsNeededOutcome:
     """What an as-needed log did, with the numbers the interval and daily-maximum rules need.
 

@@ -50,7 +50,7 @@ class DayCounts:
         return (self.on_time, self.late, self.missed, self.skipped)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RollupChange:
     """One dose moving into (`delta` +1) or out of (-1) one of the counts of one day."""
 
@@ -63,14 +63,14 @@ class RollupChange:
             raise ValueError(f"unknown rollup field {self.field!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PersonRollup:
     recipient_id: str
     days: Mapping[date, DayCounts]
     last_activity: datetime | None = None  # the latest log the rollup has seen (an undone one included)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SweepPerson:
     """What the sweep needs of a person, read in one batch with their rollup.
 
@@ -84,7 +84,7 @@ class SweepPerson:
     has_contacts: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RankPage:
     total: int  # people in the index for this organisation (after the `below` filter)
     recipient_ids: list[str]  # this page, in order

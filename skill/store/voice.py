@@ -20,7 +20,7 @@ from skill.domain.voice import (
 from skill.store.core import RecipientView
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VoiceView:
     """The voice turn's one read: the person's core view and their voice state."""
 

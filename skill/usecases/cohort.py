@@ -34,7 +34,7 @@ SORTS: tuple[CohortSort, ...] = ("name", "adherence_7", "adherence_30", "adheren
                                  "trend", "last_activity")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CohortQuery:
     below: float | None = None  # percent
     sort: CohortSort = "adherence_30"
@@ -43,7 +43,7 @@ class CohortQuery:
     limit: int = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CohortPage:
     total: int
     rows: list[CohortRow]

@@ -62,14 +62,14 @@ class Warning(StrEnum):
     MORE_THAN_PLANNED = "more_than_planned"  # more pills than the plan's dose
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Logged:
     dose: Dose  # as stored
     medication: Medication
     pills_left: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LogResult:
     kind: LogKind
     recipient: Recipient

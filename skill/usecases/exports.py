@@ -28,7 +28,7 @@ class ExportFormat(StrEnum):
     FHIR = "fhir"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Export:
     body: str
     mimetype: str

@@ -30,7 +30,7 @@ class UndoKind(StrEnum):
     CHANGED = "changed"  # the log changed meanwhile (another edge); nothing undone
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UndoResult:
     kind: UndoKind
     dose: Dose | None = None

@@ -25,7 +25,7 @@ FALLBACK = "AMAZON.FallbackIntent"
 _ABANDON_DIALOG = ("AMAZON.StopIntent", "AMAZON.CancelIntent")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Turn:
     """What the speaker heard back for one thing said."""
 
@@ -38,7 +38,7 @@ class Turn:
     response: dict[str, Any] | None = None  # the skill's raw response, None when Alexa answered itself
 
 
-@dataclass(slots=True)
+@dataclass
 class _Dialog:
     intent: dict[str, Any]
     delegated: bool  # Alexa drives it (ALWAYS or Dialog.Delegate); else the skill asked for one step
@@ -47,7 +47,7 @@ class _Dialog:
     prompt: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _ConsentAsk:
     name: str
     token: str

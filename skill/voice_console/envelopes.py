@@ -11,7 +11,7 @@ from typing import Any
 DEFAULT_API_ENDPOINT = "https://api.amazonalexa.com"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Caller:
     """Who is speaking, to which skill, through which device: the fixed parts of every envelope."""
 

@@ -57,7 +57,7 @@ _ONE_SHOT_QUESTION = re.compile(
 KnownValue = Callable[[str, str], bool]  # (slot type, spoken value) -> resolves to an entity
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SlotFill:
     name: str
     slot_type: str
@@ -65,14 +65,14 @@ class SlotFill:
     value: str  # what Alexa sends in `value`: digits, ISO duration, HH:MM, or the words
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IntentMatch:
     intent: str
     slots: dict[str, SlotFill]
     sample: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Compiled:
     intent: str
     sample: str

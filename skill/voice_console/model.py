@@ -21,14 +21,14 @@ PACKAGED_MODELS: Traversable = files(__package__ or "skill.voice_console") / "in
 LOCALE_FILE = re.compile(r"^[a-z]{2}-[A-Z]{2}\.json$")  # en-GB.json; skill.json is the manifest, not a model
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SlotTypeValue:
     id: str
     name: str
     synonyms: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IntentModel:
     name: str
     slots: dict[str, str]  # slot name -> slot type
@@ -36,14 +36,14 @@ class IntentModel:
     slot_samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DialogSlot:
     name: str
     elicitation_prompt: str | None
     confirmation_prompt: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DialogIntent:
     """Alexa runs this dialog itself when `auto_delegate` (delegation strategy ALWAYS)."""
 
@@ -53,7 +53,7 @@ class DialogIntent:
     slots: tuple[DialogSlot, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InteractionModel:
     locale: str
     invocation_name: str

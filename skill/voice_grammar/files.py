@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIRS = (ROOT / "interaction_models", ROOT / "skill" / "voice_console" / "interaction_models")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Generated:
     locale: str
     text: str

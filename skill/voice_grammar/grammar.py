@@ -18,20 +18,20 @@ class GrammarError(ValueError):
     """The grammar cannot become a valid interaction model; the message says where."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ListValue:
     template: str  # hassil template of everything that names this value; its first expansion is the name
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Limits:
     per_sentence: int
     per_intent: int
     model_bytes: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Grammar:
     locale: str
     invocation_name: str

@@ -16,7 +16,7 @@ from skill.voice_grammar.expand import expand, expand_values, parse_rules, sampl
 from skill.voice_grammar.grammar import Grammar, GrammarError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModelFigures:
     locale: str
     samples: int

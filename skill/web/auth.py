@@ -74,7 +74,7 @@ def signed_in_user() -> User:
     return user
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ApiRefusal:
     """Why the API turns a request away: 401 for no, unknown or expired token, 403 for a read-only one."""
 

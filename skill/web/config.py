@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from skill.domain.models import utcnow
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WebConfig:
     secret_key: str
     secure_cookies: bool = True  # False only when serving on loopback (plain http://127.0.0.1)

@@ -20,7 +20,7 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DoseLine:
     dose_id: str
     medication_id: str

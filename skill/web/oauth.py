@@ -48,7 +48,7 @@ AUTH_METHODS = (*AUTH_METHODS_PUBLIC, *AUTH_METHODS_CONFIDENTIAL)
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Consent:
     """What the signed-in account agreed to on the consent page (authlib's "grant user")."""
 

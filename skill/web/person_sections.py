@@ -16,7 +16,7 @@ RECENT_LOGS = timedelta(days=3)
 EVENTS_SHOWN = timedelta(days=30)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LoggedDose:
     dose: Dose
     when: str  # the dose's local day and time, in words

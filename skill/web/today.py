@@ -52,7 +52,7 @@ def flash_result(result: LogResult) -> None:
                   "error")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RecipientDay:
     recipient: Recipient
     lines: list[DoseLine]

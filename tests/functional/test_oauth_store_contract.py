@@ -3,6 +3,7 @@ codes, and grants whose token pair rotates with one conditional write."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from skill.domain.models import new_id
@@ -36,7 +37,7 @@ def test_a_code_is_claimed_once_and_never_after_it_expires(store: Store) -> None
     claimed = store.claim_oauth_code("c1", now)
     assert claimed is not None and claimed.recipient_ids == frozenset({"rec_1"}) and claimed.used_at is not None
     assert store.claim_oauth_code("c1", now) is None
-    store.put_oauth_code(AuthorizationCode(**{**{f: getattr(code, f) for f in code.__slots__}, "code_hash": "c2"}))
+    store.put_oauth_code(replace(code, code_hash="c2"))
     assert store.claim_oauth_code("c2", now + timedelta(minutes=6)) is None
 
 

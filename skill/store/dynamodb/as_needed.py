@@ -33,7 +33,7 @@ from skill.store.dynamodb.table import from_item, rec_pk, to_item, to_value
 _TAKEN = (DoseStatus.TAKEN.value, DoseStatus.TAKEN_LATE.value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Guard:
     version: int | None  # None: no as-needed log has gone through the guard yet
     last_at: datetime | None

@@ -19,7 +19,7 @@ TRANSACT_ATTEMPTS = 10  # a lost race is retried this often before the caller is
 TRANSACT_MAX_ITEMS = 100  # DynamoDB's limit on one TransactWriteItems
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cancelled:
     """Why one item of a cancelled transaction failed, and the item as it was (ALL_OLD), if asked for."""
 

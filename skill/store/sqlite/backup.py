@@ -31,7 +31,7 @@ class BackupError(DoseKeeperError):
     """A backup or restore that cannot go ahead; the message says what to do."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BackupResult:
     path: Path
     bytes: int

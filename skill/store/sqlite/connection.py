@@ -18,6 +18,7 @@ from pathlib import Path
 from skill import deadline
 
 BUSY_TIMEOUT_MS = 10_000
+LOCK_WAIT_STEP_MS = 50
 MIN_LOCK_WAIT_MS = 50  # with less than this left in a turn, waiting for the lock cannot end in an answer
 
 
@@ -52,6 +53,9 @@ class SqliteBase:
     def _bound_lock_wait(self, conn: sqlite3.Connection) -> None:
         """Wait for another writer no longer than the turn has left (the full busy timeout outside a turn)."""
         wait_ms = int(deadline.bounded(BUSY_TIMEOUT_MS / 1000, at_least=MIN_LOCK_WAIT_MS / 1000) * 1000)
+        # In steps of 50 ms, rounded down: a turn's budget shrinks on every read, and re-setting the pragma
+        # each time was a statement per query for nothing.
+        wait_ms = max(MIN_LOCK_WAIT_MS, wait_ms - wait_ms % LOCK_WAIT_STEP_MS)
         if wait_ms != self._local.busy_ms:
             conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
             self._local.busy_ms = wait_ms

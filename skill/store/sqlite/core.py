@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from skill.domain.models import Dose, DoseStatus, LinkCode, LogSource, Medication, Recipient
@@ -92,6 +93,15 @@ def _old_dose_row(row: sqlite3.Row) -> Dose:
     return codec.dose_from_dict(data)
 
 
+@lru_cache(maxsize=4096)
+def _decoded_medication(data: str, pill_count: int | None) -> Medication:
+    """Every voice turn reads the person's medicines, which rarely change: the same stored text always decodes
+    to the same (frozen) Medication, so it is decoded once per process."""
+    fields = json.loads(data)
+    fields["pill_count"] = pill_count
+    return codec.medication_from_dict(fields)
+
+
 class SqliteCore(SqliteBase, CoreStore):
     # -- recipients ---------------------------------------------------------------------------------
     def put_recipient(self, recipient: Recipient) -> None:
@@ -130,9 +140,7 @@ class SqliteCore(SqliteBase, CoreStore):
 
     def _medication(self, row: object) -> Medication:
         r = dict(row)  # type: ignore[call-overload]
-        data = json.loads(r["data"])
-        data["pill_count"] = r["pill_count"]
-        return codec.medication_from_dict(data)
+        return _decoded_medication(r["data"], r["pill_count"])
 
     def list_medications(self, recipient_id: str, include_stopped: bool = False) -> list[Medication]:
         rows = self.query(
