@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="recipient counts, comma-separated")
     parser.add_argument("--due", type=int, default=200,
                         help="doses due in the sweep window on dynalite and DynamoDB Local (the same for every size)")
-    parser.add_argument("--moto-due", type=int, default=20,
+    parser.add_argument("--moto-due", type=int, default=200,
                         help="the same on moto, whose Query walks its whole table (slow, not a cost we pay)")
     parser.add_argument("--backends", default="moto,dynalite", help="moto, dynalite, local (DynamoDB Local)")
     parser.add_argument("--with-contacts", type=int, default=0,

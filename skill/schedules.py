@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, WEEKLY, rrule, rruleset
-
 from skill.domain.models import Schedule
+
+if TYPE_CHECKING:
+    from dateutil.rrule import rrule, rruleset
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,10 @@ def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def build_rule(schedule: Schedule, until: date) -> rrule | rruleset:
-    """One rrule per time of day; a set only when there are several (the set's merging heap is not free)."""
+    """One rrule per time of day; a set only when there are several (the set's merging heap is not free).
+    Only the calendar feed wants a rule (a turn steps the days itself), so dateutil's rrule is loaded here."""
+    from dateutil.rrule import DAILY, WEEKLY, rrule, rruleset
+
     stop = min(until, schedule.end) if schedule.end else until
     rules: list[rrule] = []
     for at in schedule.times:

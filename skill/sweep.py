@@ -79,9 +79,10 @@ class SweepReport:
 class _People:
     """Recipients and contacts read once per sweep, however many of their doses are swept.
 
-    The batch read also says who has no contacts (their read is skipped) and the version of their day
-    counts, so each miss can carry the person's new rank in its own write; after a miss the cached counts
-    and version move on with it, so a second miss of the same person in this sweep does the same.
+    The batch read also says who has no contacts (their read is skipped), the ids of everyone else's where
+    known (read by key in batches, not a query a person), and the version of their day counts, so each miss
+    can carry the person's new rank in its own write; after a miss the cached counts and version move on
+    with it, so a second miss of the same person in this sweep does the same.
     """
 
     def __init__(self, store: Store) -> None:
@@ -98,6 +99,9 @@ class _People:
         found = self.store.read_sweep_people(wanted)
         for rid in wanted:
             self._people[rid] = found.get(rid)
+        known = {rid: p.contact_ids for rid, p in found.items() if p.contact_ids and rid not in self._contacts}
+        if known:  # their contacts by key, in batches too; people whose ids are not known are queried one by one
+            self._contacts.update(self.store.contacts_of(known))
 
     def person(self, recipient_id: str) -> SweepPerson | None:
         if recipient_id not in self._people:
@@ -112,7 +116,7 @@ class _People:
     def contacts(self, recipient_id: str) -> list[Contact]:
         if recipient_id not in self._contacts:
             person = self.person(recipient_id)
-            known_none = person is not None and person.has_contacts is False
+            known_none = person is not None and (person.has_contacts is False or person.contact_ids == frozenset())
             self._contacts[recipient_id] = [] if known_none else self.store.list_contacts(recipient_id)
         return self._contacts[recipient_id]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape
+from html import escape
 
 MAX_LISTED = 3
 _UNITS = {
@@ -154,7 +154,7 @@ def plain(text: str) -> str:
 
 def ssml(text: str, rate: str, pause: str = "normal") -> str:
     """Wrap plain text for Alexa: slower when the person asked for it, with pauses between list items."""
-    body = escape(text).replace(BREAK, f'<break time="{PAUSES.get(pause, PAUSES["normal"])}"/>')
+    body = escape(text, quote=False).replace(BREAK, f'<break time="{PAUSES.get(pause, PAUSES["normal"])}"/>')
     if rate != "medium":
         body = f'<prosody rate="{rate}">{body}</prosody>'
     return f"<speak>{body}</speak>"

@@ -10,7 +10,7 @@ picked up again.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -41,6 +41,11 @@ class AlertStore(ABC):
     @abstractmethod
     def list_contacts(self, recipient_id: str) -> list[Contact]:
         """A recipient's contacts by priority, then age. One query."""
+
+    def contacts_of(self, known: Mapping[str, frozenset[str]]) -> dict[str, list[Contact]]:
+        """The contacts of several people whose contact ids are known (`SweepPerson.contact_ids`), as
+        `list_contacts` orders them. A store that can fetch them by key in batches overrides this."""
+        return {rid: [c for c in self.list_contacts(rid) if c.id in ids] for rid, ids in known.items()}
 
     @abstractmethod
     def delete_contact(self, recipient_id: str, contact_id: str) -> bool:

@@ -77,11 +77,14 @@ class SweepPerson:
     `version` is the day counts' version as read (DynamoDB): the sweep's miss can then carry the person's new
     rank in its own write, conditioned on nothing having changed the counts since. `has_contacts` None means
     unknown (the contacts must be read); False lets the sweep skip the read for people nobody is told about.
+    `contact_ids`, when known, are all of the person's contacts, so they are read with everyone else's in a
+    batch rather than one query a person.
     """
     recipient: Recipient
     rollup: PersonRollup | None
     version: int | None = None
     has_contacts: bool | None = None
+    contact_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,53 @@ def test_people_with_a_contact_are_still_alerted_once_and_a_removed_contact_is_n
     assert (first.marked_missed, first.alerts_recorded) == (2, 1)
     assert (second.marked_missed, second.alerts_recorded) == (0, 0)
     assert [a.recipient_id for a in store.list_alerts()] == [kept.id]
+
+
+def test_the_carers_of_many_people_are_read_in_batches_and_each_alerted_once(
+        dynamodb_local_store: DynamoStore) -> None:
+    # GIVEN 30 people with a dose each past its grace window, each with a carer (two for the first)
+    store = dynamodb_local_store
+    now = now_on_the_hour()
+    people = [add_person_with_due_dose(store, now, n)[0] for n in range(30)]
+    for person in people:
+        store.put_contact(carer(person, now))
+    store.put_contact(carer(people[0], now))
+    store.advance_sweep_checkpoint(now - timedelta(minutes=90))
+    counter = RequestCounter(store.client)
+
+    # WHEN the sweep runs
+    report = run_sweep(store, {}, now, plan=False, clock=lambda: now)
+
+    # THEN every carer has one alert, and the carers were read by key in a batch, not a query a person
+    assert (report.marked_missed, report.alerts_recorded) == (30, 31)
+    assert sorted(a.recipient_id for a in store.list_alerts()) == sorted([p.id for p in people] + [people[0].id])
+    assert counter.counts.get("Query", 0) < 30 and counter.counts.get("BatchGetItem", 0) <= 2, counter.counts
+
+
+def test_a_person_whose_carers_predate_the_id_list_is_still_alerted_through_every_change(
+        dynamodb_local_store: DynamoStore) -> None:
+    # GIVEN a person whose carer was stored before contact ids were kept (the flag alone), then a second carer
+    # added and the first removed, and a person whose only carer was removed and a new one added
+    store = dynamodb_local_store
+    now = now_on_the_hour()
+    older, _ = add_person_with_due_dose(store, now, 1)
+    first = carer(older, now)
+    store.put_contact(first)
+    store.client.update_item(TableName=store.table.table_name, Key={"PK": {"S": f"ROLLUP#{older.id}"},
+                             "SK": {"S": "DAYS"}}, UpdateExpression="REMOVE contact_ids")
+    second = carer(older, now)
+    store.put_contact(second)
+    assert store.delete_contact(older.id, first.id)
+    renewed, _ = add_person_with_due_dose(store, now, 2)
+    gone, fresh = carer(renewed, now), carer(renewed, now)
+    store.put_contact(gone)
+    assert store.delete_contact(renewed.id, gone.id)
+    store.put_contact(fresh)
+    store.advance_sweep_checkpoint(now - timedelta(minutes=90))
+
+    # WHEN the sweep runs
+    report = run_sweep(store, {}, now, plan=False, clock=lambda: now)
+
+    # THEN exactly the carers still there are alerted, once each
+    assert report.alerts_recorded == 2
+    assert sorted(a.contact_id for a in store.list_alerts()) == sorted([second.id, fresh.id])

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ from skill.store.bad_rows import decode_each
 from skill.store.dynamodb.base import TRANSACT_MAX_ITEMS, DynamoBase
 from skill.store.dynamodb.core import dose_sk
 from skill.store.dynamodb.rollup_items import (
+    CONTACT_IDS,
     CONTACTS_FLAG,
     CONTACTS_VERSION,
     DAYS,
@@ -115,36 +116,57 @@ class DynamoAlerts(DynamoBase, AlertStore):
         return to_item({"PK": rollup_pk(recipient_id), "SK": DAYS})
 
     def put_contact(self, contact: Contact) -> None:
-        """The contact and the person's contact flag (set, version bumped) in one transaction, so the sweep
-        never sees a contact whose flag says none (without transactions: the flag first)."""
+        """The contact and the person's contact flag (set, version bumped, the id added to `contact_ids`) in
+        one transaction, so the sweep never sees a contact whose flag says none (without transactions: the
+        flag first). The id list is only ever started when it can be complete (the person had no contacts);
+        a person whose contacts predate it keeps having them read by query."""
         put = {"TableName": self.table.table_name, "Item": to_item({
             "PK": alerts_pk(contact.recipient_id), "SK": CONTACT_PREFIX + contact.id, "type": "contact",
             **alert_codec.contact_to_dict(contact)})}
-        flag = {"TableName": self.table.table_name, "Key": self._days_key(contact.recipient_id),
-                "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one",
-                "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type"},
-                "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":one": to_value(1),
-                                              ":type": to_value("rollup_days")}}
+        flag: dict[str, Any] = {
+            "TableName": self.table.table_name, "Key": self._days_key(contact.recipient_id),
+            "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one, #ids :id",
+            "ConditionExpression": "attribute_exists(#ids) OR attribute_not_exists(#f) OR #f = :no",
+            "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type",
+                                         "#ids": CONTACT_IDS},
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":one": to_value(1),
+                                          ":type": to_value("rollup_days"), ":id": {"SS": [contact.id]}}}
+        untracked: dict[str, Any] = {
+            **flag, "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one",
+            "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type"},
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":one": to_value(1),
+                                          ":type": to_value("rollup_days")}}
+        del untracked["ConditionExpression"]
         for attempt in range(1_000):
             if getattr(self, "transactions_unsupported", False):
-                self.client.update_item(**flag)
+                try:
+                    self.client.update_item(**flag)
+                except ClientError as exc:
+                    if not self.is_conditional_failure(exc):
+                        raise
+                    self.client.update_item(**untracked)
                 self.client.put_item(**put)
                 return
             try:
-                if self.transact([{"Put": put}, {"Update": flag}]) is None:
-                    return
+                cancelled = self.transact([{"Put": put}, {"Update": flag}])
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "UnknownOperationException":
                     raise
                 self.transactions_unsupported = True
                 continue
+            if cancelled is None:
+                return
+            if cancelled[1].code == "ConditionalCheckFailed":
+                flag = untracked  # contacts from before the id list: leave it unstarted
+                continue
             self.backoff(attempt)  # a conflict with another transaction in flight: try again
         raise RuntimeError("contact write kept conflicting")
 
-    def _refresh_contacts_flag(self, recipient_id: str) -> None:
-        """After a removal: the flag says whether any contact is left, unless a contact was added meanwhile
-        (the version moved), in which case it is read again. A flag left True only costs the sweep a read."""
-        names = {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION}
+    def _refresh_contacts_flag(self, recipient_id: str, removed: str) -> None:
+        """After a removal: its id leaves `contact_ids`, and the flag says whether any contact is left, unless
+        a contact was added meanwhile (the version moved), in which case it is read again. A flag left True
+        only costs the sweep a read."""
+        names = {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#ids": CONTACT_IDS}
         for attempt in range(1_000):
             item = self.client.get_item(TableName=self.table.table_name, Key=self._days_key(recipient_id),
                                         ConsistentRead=True, ProjectionExpression="#v",
@@ -154,17 +176,28 @@ class DynamoAlerts(DynamoBase, AlertStore):
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :c)",
                 ExpressionAttributeValues={":pk": to_value(alerts_pk(recipient_id)),
                                            ":c": to_value(CONTACT_PREFIX)})["Count"]
-            values: dict[str, Any] = {":has": {"BOOL": bool(left)}}
+            values: dict[str, Any] = {":has": {"BOOL": bool(left)}, ":gone": {"SS": [removed]}}
             if CONTACTS_VERSION in item:
                 condition = "#v = :seen"
                 values[":seen"] = item[CONTACTS_VERSION]
             else:
                 condition = "attribute_not_exists(#v)"
             if self._conditional(operation="update_item", Key=self._days_key(recipient_id),
-                                 UpdateExpression="SET #f = :has", ConditionExpression=condition,
+                                 UpdateExpression="SET #f = :has DELETE #ids :gone", ConditionExpression=condition,
                                  ExpressionAttributeNames=names, ExpressionAttributeValues=values):
                 return
             self.backoff(attempt)
+
+    def contacts_of(self, known: Mapping[str, frozenset[str]]) -> dict[str, list[Contact]]:
+        """BatchGetItem by key (100 a request) instead of a Query a person."""
+        keys = [to_item({"PK": alerts_pk(rid), "SK": CONTACT_PREFIX + cid})
+                for rid, ids in known.items() for cid in sorted(ids)]
+        found: dict[str, list[Contact]] = {rid: [] for rid in known}
+        for item in self._batch_get(keys):
+            contact = alert_codec.contact_from_dict(from_item(item))
+            found.setdefault(contact.recipient_id, []).append(contact)
+        return {rid: sorted(contacts, key=lambda c: (c.priority, c.created_at, c.id))
+                for rid, contacts in found.items()}
 
     def list_contacts(self, recipient_id: str) -> list[Contact]:
         contacts = [alert_codec.contact_from_dict(i) for i in self.table.query_all(
@@ -177,7 +210,7 @@ class DynamoAlerts(DynamoBase, AlertStore):
         key = to_item({"PK": alerts_pk(recipient_id), "SK": CONTACT_PREFIX + contact_id})
         deleted = self._conditional(operation="delete_item", ConditionExpression="attribute_exists(PK)", Key=key)
         if deleted:
-            self._refresh_contacts_flag(recipient_id)
+            self._refresh_contacts_flag(recipient_id, contact_id)
         return deleted
 
     # -- the sweep ----------------------------------------------------------------------------------

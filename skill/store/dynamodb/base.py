@@ -31,6 +31,9 @@ class Cancelled:
         return self.code == "ConditionalCheckFailed"
 
 
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
+
+
 class DynamoBase:
     def __init__(self, table_name: str, client: Any, *, due_shards: int = 1) -> None:
         if due_shards < 1:
@@ -79,6 +82,22 @@ class DynamoBase:
             return [Cancelled(code=str(r.get("Code", "None")), item=from_item(r["Item"]) if r.get("Item") else None)
                     for r in reasons] or [Cancelled(code="Unknown", item=None) for _ in items]
         return None
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """BatchGetItem in chunks of 100 keys, resending what DynamoDB hands back as unprocessed."""
+        name = self.table.table_name
+        items: list[dict[str, Any]] = []
+        for i in range(0, len(keys), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {name: {"Keys": keys[i:i + BATCH_GET_KEYS]}}
+            for _ in range(10):
+                response = self.client.batch_get_item(RequestItems=pending)
+                items += response.get("Responses", {}).get(name, [])
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left reads unprocessed after retries")
+        return items
 
     @staticmethod
     def backoff(attempt: int) -> None:

@@ -27,6 +27,7 @@ DAYS = "DAYS"
 RANK = "RANK"
 RERANK = "RERANK"
 CONTACTS_FLAG = "has_contacts"  # on the day-counts item: False lets the sweep skip reading contacts
+CONTACT_IDS = "contact_ids"  # every contact's id, so the sweep reads them in batches; absent = not known
 CONTACTS_VERSION = "contacts_v"  # bumped by every contact added; a removal rewrites the flag only if unchanged
 DAY_PREFIX = "d"
 _BASE = 1000

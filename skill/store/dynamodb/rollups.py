@@ -25,7 +25,9 @@ from skill.store import codec
 from skill.store.dynamodb.base import DynamoBase
 from skill.store.dynamodb.core import PROFILE
 from skill.store.dynamodb.rollup_items import (
+    CONTACT_IDS,
     CONTACTS_FLAG,
+    CONTACTS_VERSION,
     DAY_PREFIX,
     DAYS,
     RANK,
@@ -50,8 +52,6 @@ from skill.store.rollups import (
     oldest_kept,
     rank_value,
 )
-
-_BATCH_GET = 100
 
 __all__ = ["DAYS", "RANK", "DynamoRollups", "rank_sort_key", "rollup_pk"]
 
@@ -132,7 +132,7 @@ class DynamoRollups(DynamoBase, RollupStore):
                                        Key=self._key(recipient.id, DAYS)).get("Item")
             # the item may hold only the contact flag (written by put_contact before any rollup): keep it
             version = int(old["v"]["N"]) if old and "v" in old else None
-            kept_flags = {k: v for k, v in (old or {}).items() if k in ("has_contacts", "contacts_v")}
+            kept_flags = {k: v for k, v in (old or {}).items() if k in (CONTACTS_FLAG, CONTACTS_VERSION, CONTACT_IDS)}
             item = {"PK": rollup_pk(recipient.id), "SK": DAYS, "type": "rollup_days", "v": (version or 0) + 1,
                     "last": activity.isoformat() if activity else None, "tz": recipient.timezone,
                     "org": recipient.organisation, "name": recipient.display_name.casefold(),
@@ -191,22 +191,6 @@ class DynamoRollups(DynamoBase, RollupStore):
             refreshed += 1
         return refreshed
 
-    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """BatchGetItem in chunks of 100 keys, resending what DynamoDB hands back as unprocessed."""
-        name = self.table.table_name
-        items: list[dict[str, Any]] = []
-        for i in range(0, len(keys), _BATCH_GET):
-            pending: dict[str, Any] = {name: {"Keys": keys[i:i + _BATCH_GET]}}
-            for _ in range(10):
-                response = self.client.batch_get_item(RequestItems=pending)
-                items += response.get("Responses", {}).get(name, [])
-                pending = response.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-            else:
-                raise RuntimeError("DynamoDB left reads unprocessed after retries")
-        return items
-
     @staticmethod
     def _rollup_of(item: dict[str, Any]) -> PersonRollup:
         """Straight from the typed item: one number per day, nothing else deserialised."""
@@ -256,7 +240,9 @@ class DynamoRollups(DynamoBase, RollupStore):
                 continue
             flag = days.get(CONTACTS_FLAG, {}).get("BOOL")
             version = int(days["v"]["N"]) if "v" in days else None
-            found[rid] = SweepPerson(person, self._rollup_of(days), version, flag)
+            ids = days.get(CONTACT_IDS, {}).get("SS")
+            known = frozenset(ids) if ids else (frozenset() if flag is False else None)
+            found[rid] = SweepPerson(person, self._rollup_of(days), version, flag, known)
         return found
 
     def _rank_organisations(self, organisation: str | None) -> list[str]:
