@@ -11,6 +11,7 @@ that cannot answer in that time costs a kind "try again in a minute", never a ti
 
 from __future__ import annotations
 
+import gc
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ def built_skill() -> CustomSkill:
     from skill.alexa.skill_builder import build_skill
 
     custom_skill: CustomSkill = build_skill(open_dynamo_store(), skill_id=required_env(settings.SKILL_ID))
+    gc.freeze()  # what the container keeps for its life, out of the collector's sight (see `dosekeeper serve`)
     return custom_skill
 
 
@@ -39,10 +41,10 @@ def built_skill() -> CustomSkill:
 @logger.inject_lambda_context(log_event=False, clear_state=True)  # the envelope holds what people say
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """What ask-sdk-core's ``SkillBuilder.lambda_handler()`` does, with the skill reused across turns."""
-    from skill.alexa.envelopes import RequestSerializer
+    from skill.alexa.serializer import AlexaSerializer
 
     custom_skill = built_skill()
-    envelope = RequestSerializer().envelope_from_dict(event)  # the event is already a dict: no JSON round trip
+    envelope = AlexaSerializer().envelope_from_dict(event)  # the event is already a dict: no JSON round trip
     if envelope is None:
         raise ValueError("not an Alexa request envelope")
     request = envelope.request

@@ -20,7 +20,7 @@ from typing import Any
 from ask_sdk_core.skill import CustomSkill
 from flask import Blueprint, Flask, Response, request
 
-from skill.alexa.envelopes import RequestSerializer
+from skill.alexa.serializer import AlexaSerializer
 from skill.alexa.verification import RequestVerifier, VerificationError, verify_request
 from skill.observability import get_logger
 
@@ -34,7 +34,7 @@ def _json(data: Any, status: int) -> Response:
 def alexa_blueprint(skill: CustomSkill, verifiers: Sequence[RequestVerifier]) -> Blueprint:
     """`verifiers=[]` only for `--allow-unsigned` on a loopback address (the CLI enforces that)."""
     blueprint = Blueprint("alexa", __name__)
-    serializer = RequestSerializer()
+    serializer = AlexaSerializer()
     from_dict = serializer.envelope_from_dict
 
     @blueprint.post("/alexa")

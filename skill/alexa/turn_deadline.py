@@ -22,6 +22,7 @@ from ask_sdk_model.response_envelope import ResponseEnvelope
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skill import deadline
+from skill.alexa.serializer import AlexaSerializer
 from skill.conversation.speech import ssml
 from skill.observability import get_logger
 
@@ -51,6 +52,7 @@ class TurnDeadlineSkill(CustomSkill):
 
     def __init__(self, skill_configuration: SkillConfiguration, budget_seconds: float = TURN_BUDGET_SECONDS) -> None:
         super().__init__(skill_configuration=skill_configuration)
+        self.serializer = AlexaSerializer()  # what the service clients read Alexa's APIs' answers with
         self.budget_seconds = budget_seconds
 
     def invoke(self, request_envelope: RequestEnvelope, context: Any) -> ResponseEnvelope:
