@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,23 +65,15 @@ def serve_dosekeeper(port: int, db: str) -> None:
 
 def seed(db: str, api_url: str) -> dict[str, Any]:
     """One linked person with two medications; returns a LaunchRequest envelope from their speaker."""
-    from skill.domain.voice import AlexaLink
+    from bench.speaker import seed_linked_person
     from skill.store.sqlite import SqliteStore
-    from tests.factories import medication, recipient
-    from tests.support.envelopes import Speaker, envelope
 
     store = SqliteStore(Path(db))
     store.init()
-    now = datetime.now(UTC)
-    person = recipient(display_name="Edith", timezone="Europe/London")
-    store.put_recipient(person)
-    for name, at in (("Metformin", ("08:00", "20:00")), ("Ramipril", ("09:00",))):
-        store.put_medication(medication(person.id, name, at=at, start=now.date()))
-    speaker = Speaker(api_endpoint=api_url)
-    store.put_alexa_link(AlexaLink(speaker.user_id, person.id, now))
-    store.mark_disclaimer_heard(person.id, now)
-    store.close()
-    return envelope(speaker, {"type": "LaunchRequest"}, now=now)
+    try:
+        return seed_linked_person(store, api_url)
+    finally:
+        store.close()
 
 
 def cpu_seconds(pid: int) -> float:

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,24 +90,14 @@ def seed(endpoint: str, table: str, api_url: str) -> dict[str, Any]:
     """A linked person with two medications; returns the LaunchRequest their speaker sends."""
     import boto3
 
-    from skill.domain.voice import AlexaLink
+    from bench.speaker import seed_linked_person
     from skill.store.dynamodb import DynamoStore
-    from tests.factories import medication, recipient
-    from tests.support.envelopes import Speaker, envelope
 
     client = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     store = DynamoStore(table, client)
     store.init()
-    now = datetime.now(UTC)
-    person = recipient(display_name="Edith", timezone="Europe/London")
-    store.put_recipient(person)
-    for name, at in (("Metformin", ("08:00", "20:00")), ("Ramipril", ("09:00",))):
-        store.put_medication(medication(person.id, name, at=at, start=now.date()))
-    speaker = Speaker(api_endpoint=api_url)
-    store.put_alexa_link(AlexaLink(speaker.user_id, person.id, now))
-    store.mark_disclaimer_heard(person.id, now)
-    return envelope(speaker, {"type": "LaunchRequest"}, now=now)
+    return seed_linked_person(store, api_url)
 
 
 def run_child(script: str, event: dict[str, Any], env: dict[str, str]) -> float:

@@ -172,6 +172,13 @@ class CoreStore(ABC):
         values the cancelled transaction returns, without another read.
         """
 
+    def forget_as_needed_take(self, dose: Dose) -> None:  # noqa: B027 - a store with nothing to forget keeps it
+        """After a taken as-needed dose is undone (and deleted): whatever the store keeps to answer "too
+        soon?" and "how many today?" quickly must stop counting it, or the next report would be taken for the
+        same intake or pushed over the day's limit. SQLite counts the doses themselves: nothing to do.
+        DynamoDB: 1 UpdateItem clearing the guard's last take (the next log re-counts from the doses)."""
+
+
     @abstractmethod
     def due_doses(self, start: datetime, end: datetime) -> list[Dose]:
         """Pending doses due in [start, end), from the due-time index: reads only those doses.

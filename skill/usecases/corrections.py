@@ -65,6 +65,7 @@ def correct_dose(store: Store, actor: Actor, now: datetime, recipient_id: str, d
         now_stands = outcome.dose
     if med.schedule.as_needed and target is DoseStatus.PENDING:  # an as-needed dose exists only once taken
         store.delete_pending_doses(recipient.id, med.id, dose.scheduled_utc, keep=())
+        store.forget_as_needed_take(dose)
     when = dose.scheduled_utc.astimezone(recipient.tz)
     change = f"{WORDS[dose.status]} corrected to {WORDS[target]}"
     note_event(store, actor, recipient, EventKind.LOG_UNDONE, now, medication=med, dose=dose,

@@ -54,6 +54,7 @@ def undo_last_log(store: Store, actor: Actor, now: datetime, recipient_id: str, 
         return UndoResult(UndoKind.CHANGED, dose)
     if med is not None and med.schedule.as_needed:  # an as-needed dose exists only once taken: drop it
         store.delete_pending_doses(recipient.id, med.id, dose.scheduled_utc, keep=())
+        store.forget_as_needed_take(dose)
     else:
         note_reopened(store, recipient, dose, now)
     when = (dose.logged_at or now).astimezone(recipient.tz)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-GRAMMAR_DIR = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
+GRAMMAR_DIR = Path(__file__).resolve().parent / "grammar"  # package data: `assist export` works from a wheel
 SHARED_FILES = ("common.yaml", "medicines.yaml", "everyday.yaml")
 SENTENCE = "<sentence>"  # where the sentence goes in an `around` form ("<pre> <sentence>")
 

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from skill.domain.models import DoseStatus, LinkCode, LogSource, Medication, Recipient, Schedule, SpeechPreferences
+from skill.domain.models import (
+    Dose,
+    DoseStatus,
+    LinkCode,
+    LogSource,
+    Medication,
+    Recipient,
+    Schedule,
+    SpeechPreferences,
+)
 from skill.doses import as_needed_dose, expected_doses
 from skill.schedules import day_window
 from skill.store.base import Store
 from skill.store.core import AsNeededOutcome
 from skill.store.dynamodb import DynamoStore
+from skill.store.sqlite import SqliteStore
 from skill.usecases.planning import plan_medication
 from tests.factories import medication, recipient
 
@@ -422,3 +434,25 @@ def test_thirty_simultaneous_reports_of_one_intake_record_one_dose(concurrent_st
     assert {o.dose.id for o in outcomes} == {applied.dose.id}
     assert [d.id for d in store.list_doses(edith.id, DAY, DAY + timedelta(days=1))] == [applied.dose.id]
     assert store.list_medications(edith.id)[0].pill_count == 19
+
+
+def test_sqlite_keeps_a_dose_s_stored_copy_in_step_with_its_status(sqlite_store: SqliteStore) -> None:
+    """The status columns are what is read, but a backup, an export or an older release reads the row's JSON:
+    a log and a miss change both, so they never say different things."""
+    person = recipient()
+    sqlite_store.put_recipient(person)
+    at = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    taken, missed = (Dose(id=f"med_1@{n}", recipient_id=person.id, medication_id="med_1",
+                          medication_name="Metformin", scheduled_local=at + timedelta(hours=n),
+                          scheduled_utc=at + timedelta(hours=n)) for n in (0, 1))
+    sqlite_store.put_doses([taken, missed])
+    sqlite_store.record_dose(taken, DoseStatus.TAKEN, at + timedelta(minutes=3), LogSource.VOICE)
+    sqlite_store.mark_missed(missed)
+
+    def stored(dose_id: str) -> dict[str, Any]:
+        row = sqlite_store.query("SELECT data FROM doses WHERE id = ?", (dose_id,))[0]
+        return dict(json.loads(row["data"]))
+
+    assert (stored(taken.id)["status"], stored(taken.id)["source"]) == ("taken", "voice")
+    assert stored(taken.id)["logged_at"] is not None
+    assert stored(missed.id)["status"] == "missed"

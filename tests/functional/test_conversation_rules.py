@@ -225,6 +225,27 @@ def test_a_second_report_moments_later_asks_whether_it_was_another_one(
     assert events(store, edith) == ["over_limit"]
 
 
+def test_an_undone_as_needed_dose_no_longer_counts_towards_the_next_report_or_the_day(
+        store: Store, skill: CustomSkill, clock: FixedClock, edith: Recipient) -> None:
+    # GIVEN two paracetamol a day at most, one taken at 8, and one reported at 10 that was a mistake, undone
+    store.put_medication(medication(edith.id, "Paracetamol", dose_text="", schedule=Schedule(
+        as_needed=True, min_interval_minutes=60, max_per_day=2)))
+    clock.set(at(8))
+    chat(store, skill, clock, edith).intent("LogDoseIntent", medication="paracetamol")
+    clock.set(at(10))
+    chat(store, skill, clock, edith).intent("LogDoseIntent", medication="paracetamol")
+    clock.set(at(10.02))
+    chat(store, skill, clock, edith).intent("UndoLogIntent", medication="paracetamol")
+    assert len(doses(store, edith)) == 1
+    # WHEN she really takes her second one five minutes later
+    clock.set(at(10.1))
+    said = chat(store, skill, clock, edith).intent("LogDoseIntent", medication="paracetamol")
+    # THEN it is noted as her second of the day: not the undone one again, not over her limit, nobody alarmed
+    assert len(doses(store, edith)) == 2
+    assert "another one since" not in said.text and "more than" not in said.text, said.text
+    assert "over_limit" not in events(store, edith)
+    assert AlertKind.SAFETY not in alerts(store, edith)
+
 # -- safety moments ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("intent", "kind"), [
     ("TookTooMuchIntent", "double_dose"), ("WrongMedicineIntent", "wrong_medicine"),

@@ -117,3 +117,17 @@ def test_the_installed_wheel_serves_pages_and_answers_a_chat_turn(installed: Ins
     assert said[1].startswith("You take "), said
     # AND the server's log is JSON lines from the installed logging setup
     assert [json.loads(line)["message"] for line in logs.splitlines() if '"serving"' in line] == ["serving"]
+
+
+def test_the_installed_wheel_exports_home_assistant_sentences_from_its_own_grammar(
+        installed: Installed, tmp_path: Path) -> None:
+    # GIVEN a store with the demo people, made by the installed command
+    store = tmp_path / "demo.db"
+    assert installed.run(store, "store", "init").returncode == 0
+    # WHEN Home Assistant's configuration is exported for the whole household, outside the repository
+    out = installed.outside / "ha"
+    exported = installed.run(store, "assist", "export", "--out", str(out), "--locale", "en-GB")
+    # THEN the sentences come from the grammar packaged in the wheel
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    sentences = (out / "custom_sentences" / "en" / "dosekeeper.yaml").read_text(encoding="utf-8")
+    assert "DoseKeeperLogDose" in sentences and "took" in sentences

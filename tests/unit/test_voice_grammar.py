@@ -10,7 +10,7 @@ import pytest
 from skill.voice_grammar.__main__ import main
 from skill.voice_grammar.expand import ADJACENT_PAIRS, expand, parse_rules, sample_problem
 from skill.voice_grammar.files import MODEL_DIRS, generate, stale
-from skill.voice_grammar.grammar import SHARED_FILES, GrammarError, available_locales, load_grammar
+from skill.voice_grammar.grammar import GRAMMAR_DIR, SHARED_FILES, GrammarError, available_locales, load_grammar
 from skill.voice_grammar.model import build_model
 
 GENERATED = generate()
@@ -98,7 +98,7 @@ def test_only_the_listed_slot_pairs_may_touch() -> None:
 
 
 def _grammar_copy(tmp_path: Path) -> Path:
-    grammar_dir = Path(__file__).resolve().parents[2] / "interaction_models" / "grammar"
+    grammar_dir = GRAMMAR_DIR
     for name in (*SHARED_FILES, "en-GB.yaml"):
         (tmp_path / name).write_text((grammar_dir / name).read_text(encoding="utf-8"), encoding="utf-8")
     return tmp_path

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from skill.domain.errors import NotFoundError
 from skill.domain.models import Dose, DoseStatus, LogSource
 from skill.store import codec
@@ -107,6 +109,19 @@ class DynamoAsNeeded(DynamoBase):
                 self.backoff(attempt)
                 item = self._read_guard(med_key)
         raise AssertionError("unreachable: backoff raises on the last attempt")
+
+    def forget_as_needed_take(self, dose: Dose) -> None:
+        """The guard forgets its last take and the day's total, and its version moves on, so a log deciding
+        on the old numbers fails its condition and re-reads; the next log counts from the doses."""
+        med_key = to_item({"PK": rec_pk(dose.recipient_id), "SK": MED_PREFIX + dose.medication_id})
+        try:
+            self.client.update_item(
+                TableName=self.table.table_name, Key=med_key, ConditionExpression="attribute_exists(an_version)",
+                UpdateExpression="REMOVE an_last_at, an_last_dose, an_day_start, an_day_taken ADD an_version :one",
+                ExpressionAttributeValues={":one": to_value(1)})
+        except ClientError as exc:
+            if not self.is_conditional_failure(exc):  # no guard yet: nothing to forget
+                raise
 
     def _read_guard(self, med_key: dict[str, Any]) -> dict[str, Any]:
         found = self.client.get_item(TableName=self.table.table_name, Key=med_key, ConsistentRead=True).get("Item")

@@ -20,6 +20,7 @@ from skill.store.alerts import AlertStore, WatchedDose
 from skill.store.bad_rows import decode_each
 from skill.store.rollups import SweepPerson
 from skill.store.sqlite.connection import SqliteBase
+from skill.store.sqlite.core import MARK_MISSED
 
 MIGRATIONS: list[str] = [
     """
@@ -105,8 +106,7 @@ class SqliteAlerts(SqliteBase, AlertStore):
     def mark_missed_with_alerts(self, dose: Dose, alerts: Sequence[OutboxItem], now: datetime,
                                 person: SweepPerson | None = None) -> bool:
         with self.transaction() as conn:
-            cur = conn.execute("UPDATE doses SET status = 'missed' WHERE recipient_id = ? AND id = ?"
-                               " AND status = 'pending'", (dose.recipient_id, dose.id))
+            cur = conn.execute(MARK_MISSED, (dose.recipient_id, dose.id))
             if cur.rowcount != 1:
                 return False
             _insert_alerts(conn, alerts)

@@ -17,7 +17,7 @@ from skill.store import codec
 from skill.store.as_needed import lookahead_end, lookback_start, summarise
 from skill.store.core import AsNeededOutcome
 from skill.store.sqlite.connection import SqliteBase
-from skill.store.sqlite.core import _DOSE_INSERT, SqliteCore, _dose_row, _dose_values
+from skill.store.sqlite.core import _DOSE_LOG_UPSERT, SqliteCore, _dose_row, _dose_values
 
 
 class SqliteAsNeeded(SqliteBase):
@@ -45,10 +45,7 @@ class SqliteAsNeeded(SqliteBase):
             if summary.same_intake is not None:
                 return AsNeededOutcome(applied=False, dose=summary.same_intake, previous_taken_at=None,
                                        taken_today_before=0, pills_left=pills_now)
-            stored = _dose_row(conn.execute(
-                _DOSE_INSERT + " ON CONFLICT (recipient_id, id) DO UPDATE SET status = excluded.status,"
-                " logged_at = excluded.logged_at, source = excluded.source RETURNING *", _dose_values(logged),
-            ).fetchone())
+            stored = _dose_row(conn.execute(_DOSE_LOG_UPSERT, _dose_values(logged)).fetchone())
             pills = pills_now
             if pill_delta and pills_now is not None:
                 pills = SqliteCore._adjust_pills(conn, dose.recipient_id, dose.medication_id, pill_delta)

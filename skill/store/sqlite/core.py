@@ -60,6 +60,14 @@ _STATUS = {s.value: s for s in DoseStatus}
 _SOURCE = {s.value: s for s in LogSource}
 _DOSE_INSERT = ("INSERT INTO doses (recipient_id, id, medication_id, due_utc, status, logged_at, source,"
                 " medication_name, tz, quantity, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+# A log of a dose already stored changes its status columns and the same fields of its JSON copy, so the two
+# never disagree (the columns are what is read; the JSON is what an export or an older release reads).
+_DOSE_LOG_UPSERT = (_DOSE_INSERT + " ON CONFLICT (recipient_id, id) DO UPDATE SET status = excluded.status,"
+                    " logged_at = excluded.logged_at, source = excluded.source,"
+                    " data = json_set(data, '$.status', excluded.status, '$.logged_at', excluded.logged_at,"
+                    " '$.source', excluded.source) RETURNING *")
+MARK_MISSED = ("UPDATE doses SET status = 'missed', data = json_set(data, '$.status', 'missed')"
+               " WHERE recipient_id = ? AND id = ? AND status = 'pending'")
 
 
 def _dose_values(dose: Dose) -> tuple[object, ...]:
@@ -236,11 +244,7 @@ class SqliteCore(SqliteBase, CoreStore):
                 return LogOutcome(applied=False, dose=_dose_row(existing),
                                   previous_status=DoseStatus(existing["status"]))
             previous = DoseStatus(existing["status"]) if existing is not None else None
-            stored = _dose_row(conn.execute(
-                _DOSE_INSERT + " ON CONFLICT (recipient_id, id) DO UPDATE SET status = excluded.status,"
-                " logged_at = excluded.logged_at, source = excluded.source RETURNING *",
-                _dose_values(logged),
-            ).fetchone())
+            stored = _dose_row(conn.execute(_DOSE_LOG_UPSERT, _dose_values(logged)).fetchone())
             pills = (self._adjust_pills(conn, dose.recipient_id, dose.medication_id, pill_delta)
                      if pill_delta else None)
         return LogOutcome(applied=True, dose=stored, previous_status=previous, pills_left=pills)
@@ -254,8 +258,7 @@ class SqliteCore(SqliteBase, CoreStore):
 
     def mark_missed(self, dose: Dose) -> bool:
         with self.transaction() as conn:
-            cur = conn.execute("UPDATE doses SET status = 'missed' WHERE recipient_id = ? AND id = ?"
-                               " AND status = 'pending'", (dose.recipient_id, dose.id))
+            cur = conn.execute(MARK_MISSED, (dose.recipient_id, dose.id))
             return cur.rowcount == 1
 
     def load_recipient_view(self, recipient_id: str, since: datetime) -> RecipientView | None:
