@@ -27,6 +27,7 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 
 _BASE = "_DefaultSerializer__"
 Fields = tuple[tuple[str, str, Any], ...]  # (attribute, JSON key, type) of one model class
+Keys = frozenset[str]  # the JSON keys of those fields
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # written as they are, without a call
 _PLAIN = {"str": str, "bool": bool, "int": int, "float": float}  # read as they are when JSON gave that type
 
@@ -42,6 +43,7 @@ def model_fields(cls: type) -> Fields:
 class AlexaSerializer(DefaultSerializer):
     _classes: ClassVar[dict[str, Any]] = {}
     _fields: ClassVar[dict[type, Fields]] = {}
+    _keys: ClassVar[dict[type, Keys]] = {}
 
     def envelope_from_dict(self, data: dict[str, Any]) -> RequestEnvelope | None:
         """DefaultSerializer.deserialize without its json.loads: the body is parsed once."""
@@ -52,6 +54,7 @@ class AlexaSerializer(DefaultSerializer):
         found = self._fields.get(cls)
         if found is None:
             found = self._fields[cls] = model_fields(cls)
+            self._keys[cls] = frozenset(key for _, key, _ in found)
         return found
 
     def serialize(self, obj: Any) -> Any:
@@ -82,7 +85,7 @@ class AlexaSerializer(DefaultSerializer):
                     value = payload[key]
                     plain = _PLAIN.get(kind)
                     setattr(model, attr, value if plain is not None and type(value) is plain else build(value, kind))
-            known = {key for _, key, _ in fields}
+            known = self._keys[obj_type]
             for extra in payload:
                 if extra not in known:
                     setattr(model, extra, payload[extra])

@@ -123,20 +123,17 @@ class DynamoAlerts(DynamoBase, AlertStore):
         put = {"TableName": self.table.table_name, "Item": to_item({
             "PK": alerts_pk(contact.recipient_id), "SK": CONTACT_PREFIX + contact.id, "type": "contact",
             **alert_codec.contact_to_dict(contact)})}
-        flag: dict[str, Any] = {
-            "TableName": self.table.table_name, "Key": self._days_key(contact.recipient_id),
-            "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one, #ids :id",
-            "ConditionExpression": "attribute_exists(#ids) OR attribute_not_exists(#f) OR #f = :no",
-            "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type",
-                                         "#ids": CONTACT_IDS},
-            "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":one": to_value(1),
-                                          ":type": to_value("rollup_days"), ":id": {"SS": [contact.id]}}}
         untracked: dict[str, Any] = {
-            **flag, "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one",
+            "TableName": self.table.table_name, "Key": self._days_key(contact.recipient_id),
+            "UpdateExpression": "SET #f = :yes, #t = if_not_exists(#t, :type) ADD #v :one",
             "ExpressionAttributeNames": {"#f": CONTACTS_FLAG, "#v": CONTACTS_VERSION, "#t": "type"},
             "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":one": to_value(1),
                                           ":type": to_value("rollup_days")}}
-        del untracked["ConditionExpression"]
+        flag = {**untracked, "UpdateExpression": untracked["UpdateExpression"] + ", #ids :id",
+                "ConditionExpression": "attribute_exists(#ids) OR attribute_not_exists(#f) OR #f = :no",
+                "ExpressionAttributeNames": {**untracked["ExpressionAttributeNames"], "#ids": CONTACT_IDS},
+                "ExpressionAttributeValues": {**untracked["ExpressionAttributeValues"], ":no": {"BOOL": False},
+                                              ":id": {"SS": [contact.id]}}}
         for attempt in range(1_000):
             if getattr(self, "transactions_unsupported", False):
                 try:
